@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { loadConfig, redactedConfig, type Config } from '../config/config.js';
+import { isLifelongError, messageOf } from '../errors/catalog.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { startInstance } from '../runtime/instance.js';
+import { describeTopology } from '../topology/topology.js';
+import { defaultTopologies } from '../../topologies/index.js';
+import { runDemo } from './demo.js';
+import { addConfigOptions, configFlags } from './options.js';
+
+const program = new Command('lifelong')
+  .description('A stream processor for recommendation that optimizes long-term user satisfaction.')
+  .showHelpAfterError();
+
+addConfigOptions(
+  program
+    .command('run')
+    .description('Run the topologies as a long-lived service until SIGTERM or SIGINT (embedded log and engine unless --brokers/--clickhouse are given).'),
+).action(async (options: Record<string, unknown>) => {
+  const { config, logger } = setup(options);
+  const instance = await startInstance(config, topologiesFor(config), { logger });
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info({ signal }, 'shutting down: finishing the batch in progress and committing');
+      const timer = setTimeout(() => {
+        logger.error({ ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
+      instance.stop().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+});
+
+addConfigOptions(
+  program
+    .command('demo')
+    .description('Generate plausible user sessions, process them, and print a summary read back from ClickHouse (what `npm start` runs).'),
+).action(async (options: Record<string, unknown>) => {
+  const { config, logger } = setup(options);
+  const summary = await runDemo(config, topologiesFor(config), logger);
+  const utility = summary.meanUtility === null ? 'n/a' : summary.meanUtility.toFixed(3);
+  process.stdout.write(
+    [
+      '',
+      'lifelong demo finished',
+      `  events processed     ${summary.events} in ${summary.seconds.toFixed(1)} s (${Math.round(summary.eventsPerSecond)} events/s)`,
+      `  sessions in ClickHouse ${summary.sessions}`,
+      `  mean CTR             ${summary.meanCtr.toFixed(3)}`,
+      `  mean session utility ${utility}`,
+      `  dead letters         ${summary.deadLetters}`,
+      `  data                 ${summary.clickhouse} (table session_metrics; read with FINAL)`,
+      '',
+    ].join('\n'),
+  );
+});
+
+addConfigOptions(program.command('describe').description('Print the topologies: sources, stores with their changelog topics, and sinks.')).action((options: Record<string, unknown>) => {
+  const { config } = setup(options);
+  const descriptions = topologiesFor(config).map((t) => describeTopology(t, config.applicationId, config.topics.events));
+  process.stdout.write(JSON.stringify(descriptions, null, 2) + '\n');
+});
+
+addConfigOptions(program.command('config').description('Print the resolved configuration (secrets redacted).')).action((options: Record<string, unknown>) => {
+  const { config } = setup(options);
+  process.stdout.write(JSON.stringify(redactedConfig(config), null, 2) + '\n');
+});
+
+function setup(options: Record<string, unknown>): { config: Config; logger: Logger } {
+  const file = typeof options['config'] === 'string' ? options['config'] : undefined;
+  const config = loadConfig({ flags: configFlags(options), env: process.env, ...(file ? { file } : {}) });
+  const logger = createLogger({ level: config.log.level });
+  logger.info({ mode: config.brokers.length > 0 ? 'kafka' : 'embedded', clickhouse: config.clickhouse.url || 'embedded' }, 'lifelong starting');
+  return { config, logger };
+}
+
+function topologiesFor(config: Config): ReturnType<typeof defaultTopologies> {
+  return defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs });
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (isLifelongError(error, 'CONFIG_INVALID')) {
+    process.stderr.write(`lifelong: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`lifelong: ${messageOf(error)}\n${error instanceof Error && error.stack ? error.stack + '\n' : ''}`);
+  process.exit(1);
+});

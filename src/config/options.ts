@@ -1,0 +1,84 @@
+/**
+ * Every setting of lifelong in one table: its path in the config object, its type, its
+ * default (with units in the name and the doc), and its documentation. Flags
+ * (`--session-gap-ms`), environment variables (`LIFELONG_SESSION_GAP_MS`), the file
+ * format and the README reference are all derived from this table.
+ */
+export type OptionType =
+  | { readonly kind: 'string' }
+  | { readonly kind: 'secret' }
+  | { readonly kind: 'int'; readonly min: number; readonly max?: number }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'list' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] };
+
+export interface OptionSpec {
+  /** Dotted path in the config object, e.g. `clickhouse.url`. */
+  readonly path: string;
+  readonly type: OptionType;
+  readonly default?: string | number | boolean | readonly string[];
+  readonly doc: string;
+  /** Extra, shorter flag names users expect (`--brokers`, `--clickhouse`). */
+  readonly alias?: string;
+}
+
+const MINUTE = 60_000;
+const MiB = 1024 * 1024;
+
+const int = (min: number, max?: number): OptionType => (max === undefined ? { kind: 'int', min } : { kind: 'int', min, max });
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { path: 'applicationId', type: { kind: 'string' }, default: 'lifelong', doc: 'Consumer group id and prefix of changelog topics and transactional ids.' },
+  { path: 'brokers', type: { kind: 'list' }, default: [], alias: 'brokers', doc: 'Kafka bootstrap servers (host:port, comma separated). Empty: the embedded in-memory log.' },
+  { path: 'partitions', type: int(1, 1024), default: 4, doc: 'Partitions of the topics lifelong creates (input, dead letters, changelogs).' },
+  { path: 'topics.events', type: { kind: 'string' }, default: 'lifelong.events', doc: 'Input topic of UserEvent records, keyed by userId.' },
+  { path: 'topics.items', type: { kind: 'string' }, default: 'lifelong.items', doc: 'Compacted item catalog topic.' },
+  { path: 'topics.recommendations', type: { kind: 'string' }, default: 'lifelong.recommendations', doc: 'Output topic of Recommendation records.' },
+  { path: 'topics.deadLetter', type: { kind: 'string' }, default: 'lifelong.dead-letter', doc: 'Where undecodable or invalid records go, with the reason.' },
+  { path: 'wireFormat', type: { kind: 'enum', values: ['auto', 'raw', 'confluent'] }, default: 'auto', doc: 'Avro framing of input records: raw, Confluent (magic byte + schema id), or auto-detect.' },
+  { path: 'sessionGapMs', type: int(1_000), default: 30 * MINUTE, doc: 'Inactivity that ends a session, in event-time milliseconds (default 30 minutes).' },
+  { path: 'allowedLatenessMs', type: int(0), default: 5 * MINUTE, doc: 'How far behind stream time an event may arrive and still count, in milliseconds (default 5 minutes).' },
+  { path: 'punctuateIntervalMs', type: int(1_000), default: 1 * MINUTE, doc: 'Stream-time step at which idle sessions are checked for closing, in milliseconds (default 1 minute).' },
+  { path: 'dedupeWindow', type: int(1, 100_000), default: 256, doc: 'Recent eventIds remembered per user for de-duplication (events).' },
+  { path: 'limits.maxRecordBytes', type: int(64), default: 1 * MiB, doc: 'Largest accepted input record, in bytes (default 1 MiB).' },
+  { path: 'limits.maxFutureSkewMs', type: int(0), default: 24 * 60 * MINUTE, doc: 'Events stamped further ahead of the wall clock are refused, in milliseconds (default 1 day).' },
+  { path: 'limits.maxIdLength', type: int(1, 65_536), default: 256, doc: 'Longest accepted id or category, in characters.' },
+  { path: 'consumer.maxBatchRecords', type: int(1), default: 5_000, doc: 'Records processed and committed together per partition batch.' },
+  { path: 'consumer.concurrency', type: int(1, 1024), default: 4, doc: 'Partitions processed concurrently by one instance.' },
+  { path: 'consumer.sessionTimeoutMs', type: int(6_000), default: 30_000, doc: 'Kafka group session timeout, in milliseconds.' },
+  { path: 'consumer.heartbeatIntervalMs', type: int(100), default: 3_000, doc: 'Heartbeat cadence while a batch waits on a slow sink, in milliseconds.' },
+  { path: 'kafka.clientId', type: { kind: 'string' }, default: 'lifelong', doc: 'Kafka client id.' },
+  { path: 'kafka.ssl', type: { kind: 'bool' }, default: false, doc: 'Connect to Kafka over TLS.' },
+  { path: 'kafka.saslMechanism', type: { kind: 'enum', values: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] }, default: 'none', doc: 'Kafka SASL mechanism.' },
+  { path: 'kafka.saslUsername', type: { kind: 'string' }, default: '', doc: 'Kafka SASL user.' },
+  { path: 'kafka.saslPassword', type: { kind: 'secret' }, default: '', doc: 'Kafka SASL password (never logged).' },
+  { path: 'kafka.transactionTimeoutMs', type: int(1_000), default: 60_000, doc: 'Kafka transaction timeout, in milliseconds.' },
+  { path: 'kafka.connectionTimeoutMs', type: int(100), default: 5_000, doc: 'Kafka connection timeout, in milliseconds.' },
+  { path: 'clickhouse.url', type: { kind: 'string' }, default: '', alias: 'clickhouse', doc: 'ClickHouse HTTP URL (http://host:8123). Empty: the embedded engine (chdb).' },
+  { path: 'clickhouse.embeddedPath', type: { kind: 'string' }, default: '.lifelong/chdb', doc: 'Data directory of the embedded ClickHouse engine.' },
+  { path: 'clickhouse.database', type: { kind: 'string' }, default: 'lifelong', doc: 'ClickHouse database (created if missing).' },
+  { path: 'clickhouse.username', type: { kind: 'string' }, default: 'default', doc: 'ClickHouse user.' },
+  { path: 'clickhouse.password', type: { kind: 'secret' }, default: '', doc: 'ClickHouse password (never logged).' },
+  { path: 'clickhouse.requestTimeoutMs', type: int(1_000), default: 30_000, doc: 'ClickHouse request timeout, in milliseconds.' },
+  { path: 'sink.maxBatchRows', type: int(1), default: 5_000, doc: 'Rows per ClickHouse insert at most.' },
+  { path: 'sink.maxBatchDelayMs', type: int(0), default: 500, doc: 'Longest a row waits for its insert to fill up, in milliseconds.' },
+  { path: 'sink.maxBufferedRows', type: int(1), default: 50_000, doc: 'Rows buffered before writers wait (back-pressure).' },
+  { path: 'http.port', type: int(0, 65_535), default: 9464, doc: 'Port of /metrics, /healthz and /readyz (0: any free port).' },
+  { path: 'http.host', type: { kind: 'string' }, default: '127.0.0.1', doc: 'Interface the HTTP port listens on.' },
+  { path: 'http.enabled', type: { kind: 'bool' }, default: true, doc: 'Serve metrics and health over HTTP.' },
+  { path: 'log.level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', doc: 'Log level.' },
+  { path: 'shutdownTimeoutMs', type: int(1_000), default: 30_000, doc: 'Longest a graceful shutdown may take before the process exits anyway, in milliseconds.' },
+  { path: 'demo.users', type: int(1), default: 2_000, doc: 'Users simulated by `lifelong demo`.' },
+  { path: 'demo.days', type: int(1, 365), default: 3, doc: 'Days of sessions simulated by `lifelong demo`.' },
+  { path: 'demo.seed', type: int(0), default: 42, doc: 'Seed of the demo generator (same seed, same events).' },
+];
+
+/** `clickhouse.url` → `--clickhouse-url`. */
+export function flagName(path: string): string {
+  return path.replace(/\./g, '-').replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** `clickhouse.url` → `LIFELONG_CLICKHOUSE_URL`. */
+export function envName(path: string): string {
+  return 'LIFELONG_' + flagName(path).replace(/-/g, '_').toUpperCase();
+}

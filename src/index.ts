@@ -1,0 +1,24 @@
+/**
+ * The public surface of the engine. Topologies import only from here.
+ */
+export { LifelongError, isLifelongError, messageOf, type ErrorCode } from './errors/catalog.js';
+export type { Logger } from './observability/logger.js';
+export { EVENT_TYPES, type EventType, type UserEvent, type Item, type Recommendation, type RecommendedItem, type DeadLetter } from './serde/records.js';
+export { AvroCodec, LocalSchemaRegistry, type WireFormat } from './serde/avro.js';
+export { jsonCodec, type KeyValueStore, type ValueCodec } from './state/store.js';
+export {
+  defineTopology,
+  defineStore,
+  describeTopology,
+  changelogTopic,
+  type TopologyDefinition,
+  type TopologyDescription,
+  type PartitionContext,
+  type StreamItem,
+  type StreamRecord,
+  type StreamTick,
+  type Emission,
+  type StoreDefinition,
+  type SinkDefinition,
+} from './topology/topology.js';
+export { sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';

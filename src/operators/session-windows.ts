@@ -1,0 +1,110 @@
+import { mergeMap, type OperatorFunction } from 'rxjs';
+import { LifelongError } from '../errors/catalog.js';
+import type { KeyValueStore } from '../state/store.js';
+import type { PartitionContext, StreamItem, StreamRecord } from '../topology/topology.js';
+
+/** Before any session closed (a finite number, so the slot survives JSON). */
+const NOTHING_CLOSED = Number.MIN_SAFE_INTEGER;
+
+/** An open session window of one key, with the topology's accumulator. */
+export interface SessionWindow<A> {
+  readonly id: string;
+  startMs: number;
+  lastMs: number;
+  acc: A;
+}
+
+/** What the session store keeps per key. */
+export interface SessionSlot<A> {
+  open: SessionWindow<A> | null;
+  /** End of the last closed session: events before it cannot be placed any more. */
+  lastClosedEndMs: number;
+}
+
+export type CloseReason = 'end' | 'gap' | 'new-session';
+
+export interface ClosedSession<A> {
+  readonly key: string;
+  readonly window: SessionWindow<A>;
+  readonly reason: CloseReason;
+}
+
+export interface SessionWindowSpec<E, A> {
+  readonly storeName: string;
+  /** Inactivity, in event time, that ends a session without an explicit end. */
+  readonly gapMs: number;
+  /** How far behind stream time an event may arrive and still be placed. */
+  readonly allowedLatenessMs: number;
+  timeOf(event: E): number;
+  /** An explicit session id carried by the event, if any. */
+  sessionIdOf(event: E): string | null;
+  /** Whether the event explicitly opens or ends a session. */
+  boundaryOf(event: E): 'start' | 'end' | null;
+  create(key: string, event: E, context: PartitionContext): A;
+  add(acc: A, event: E): void;
+}
+
+/**
+ * Groups each key's events into sessions on event time: explicit ids and start/end
+ * markers win, otherwise an inactivity gap splits. Sessions whose gap has passed in
+ * stream time (less the allowed lateness, so late events still land in them) close on
+ * the next tick. Emits each session once, when it closes.
+ */
+export function sessionWindows<E, A>(spec: SessionWindowSpec<E, A>, context: PartitionContext): OperatorFunction<StreamItem<E>, ClosedSession<A>> {
+  const store = context.store<SessionSlot<A>>(spec.storeName);
+  return mergeMap((item: StreamItem<E>) => (item.kind === 'tick' ? expire(store, spec, item.streamTime) : place(store, spec, context, item)));
+}
+
+function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, context: PartitionContext, record: StreamRecord<E>): ClosedSession<A>[] {
+  const { key, value: event } = record;
+  const ts = spec.timeOf(event);
+  const slot = store.get(key) ?? { open: null, lastClosedEndMs: NOTHING_CLOSED };
+  if (ts < slot.lastClosedEndMs && slot.open === null) {
+    context.deadLetter(record, new LifelongError('LATE_EVENT', { ts, streamTime: context.streamTime() }));
+    return [];
+  }
+  const closed: ClosedSession<A>[] = [];
+  const explicitId = spec.sessionIdOf(event);
+  const boundary = spec.boundaryOf(event);
+  let open = slot.open;
+  if (open !== null) {
+    const otherSession = explicitId !== null ? explicitId !== open.id : ts - open.lastMs > spec.gapMs;
+    const restart = boundary === 'start' && explicitId === null;
+    if (otherSession || restart) {
+      closed.push({ key, window: open, reason: otherSession && explicitId === null ? 'gap' : 'new-session' });
+      slot.lastClosedEndMs = open.lastMs;
+      open = null;
+    } else if (ts < slot.lastClosedEndMs) {
+      context.deadLetter(record, new LifelongError('LATE_EVENT', { ts, streamTime: context.streamTime() }));
+      return [];
+    }
+  }
+  if (open === null) {
+    open = { id: explicitId ?? `${key}:${ts}`, startMs: ts, lastMs: ts, acc: spec.create(key, event, context) };
+  }
+  spec.add(open.acc, event);
+  open.startMs = Math.min(open.startMs, ts);
+  open.lastMs = Math.max(open.lastMs, ts);
+  if (boundary === 'end') {
+    closed.push({ key, window: open, reason: 'end' });
+    slot.lastClosedEndMs = open.lastMs;
+    open = null;
+  }
+  slot.open = open;
+  store.put(key, slot);
+  return closed;
+}
+
+function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, streamTime: number): ClosedSession<A>[] {
+  const horizon = streamTime - spec.allowedLatenessMs - spec.gapMs;
+  const closed: ClosedSession<A>[] = [];
+  for (const [key, slot] of store.entries()) {
+    if (slot.open !== null && slot.open.lastMs < horizon) {
+      closed.push({ key, window: slot.open, reason: 'gap' });
+      slot.lastClosedEndMs = slot.open.lastMs;
+      slot.open = null;
+      store.put(key, slot);
+    }
+  }
+  return closed;
+}

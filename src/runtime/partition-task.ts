@@ -1,0 +1,252 @@
+import { Subject, type Subscription } from 'rxjs';
+import { LifelongError, messageOf } from '../errors/catalog.js';
+import type { Logger } from '../observability/logger.js';
+import type { RuntimeMetrics } from '../observability/metrics.js';
+import type { AvroCodec } from '../serde/avro.js';
+import type { DeadLetter, DeadLetterStage, UserEvent } from '../serde/records.js';
+import { ChangelogStore, jsonCodec, type KeyValueStore, type ValueCodec } from '../state/store.js';
+import { changelogTopic, type Emission, type PartitionContext, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
+import type { LogRecord, OutboundRecord } from '../transports/contract.js';
+import { admit, type GuardLimits } from './input-guard.js';
+
+/** Stores the runtime keeps for every partition, beside the topologies' own. */
+export const RUNTIME_STORES = {
+  /** Recent eventIds per user, for de-duplication. */
+  seenEvents: 'seen-events',
+  /** The partition's stream time, so lateness decisions survive a restart. */
+  streamTime: 'stream-time',
+} as const;
+
+const STREAM_TIME_KEY = 'max-ts';
+
+export interface PartitionTaskOptions {
+  readonly applicationId: string;
+  readonly inputTopic: string;
+  readonly deadLetterTopic: string;
+  readonly partition: number;
+  readonly topologies: readonly TopologyDefinition<UserEvent>[];
+  readonly eventCodec: AvroCodec<UserEvent>;
+  readonly deadLetterCodec: AvroCodec<DeadLetter>;
+  readonly limits: GuardLimits;
+  /** How far behind stream time an event is still accepted, in milliseconds. */
+  readonly allowedLatenessMs: number;
+  /** Event ids remembered per user for de-duplication. */
+  readonly dedupeWindow: number;
+  /** Stream-time step between ticks that let pipelines close idle windows, in milliseconds. */
+  readonly punctuateIntervalMs: number;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly clock?: () => number;
+}
+
+/** What one batch produced: rows per sink, and the records to commit with its offsets. */
+export interface BatchEffects {
+  readonly rows: Map<string, Record<string, unknown>[]>;
+  readonly outputs: OutboundRecord[];
+  readonly nextOffset: number;
+}
+
+interface RunningPipeline {
+  readonly topology: TopologyDefinition<UserEvent>;
+  input: Subject<StreamItem<UserEvent>>;
+  subscription: Subscription;
+  failure: unknown;
+}
+
+/**
+ * Everything one input partition owns: its stores and one running pipeline per
+ * topology. Records go through strictly in offset order; a record's emissions are all
+ * collected when it has been pushed (pipelines are synchronous).
+ */
+export class PartitionTask {
+  readonly stores = new Map<string, ChangelogStore<unknown>>();
+  private readonly pipelines: RunningPipeline[] = [];
+  private readonly seen: ChangelogStore<string[]>;
+  private readonly streamTimeStore: ChangelogStore<number>;
+  private streamTime = -Infinity;
+  private nextTickAt = Infinity;
+  private rows = new Map<string, Record<string, unknown>[]>();
+  private deadLetters: OutboundRecord[] = [];
+  private readonly clock: () => number;
+
+  constructor(private readonly options: PartitionTaskOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.seen = this.addStore(RUNTIME_STORES.seenEvents, jsonCodec<string[]>());
+    this.streamTimeStore = this.addStore(RUNTIME_STORES.streamTime, jsonCodec<number>());
+    for (const topology of options.topologies) {
+      for (const store of topology.stores) this.addStore(store.name, store.codec);
+    }
+    for (const topology of options.topologies) this.pipelines.push(this.startPipeline(topology));
+  }
+
+  get partition(): number {
+    return this.options.partition;
+  }
+
+  /** Changelog topic → store, for restore. */
+  changelogs(): Map<string, ChangelogStore<unknown>> {
+    const byTopic = new Map<string, ChangelogStore<unknown>>();
+    for (const store of this.stores.values()) byTopic.set(changelogTopic(this.options.applicationId, store.name), store);
+    return byTopic;
+  }
+
+  /** Call once the stores are restored: picks up the persisted stream time. */
+  restored(): void {
+    const persisted = this.streamTimeStore.get(STREAM_TIME_KEY);
+    if (persisted !== undefined) this.advanceStreamTime(persisted, false);
+  }
+
+  process(records: readonly LogRecord[]): BatchEffects {
+    const now = this.clock();
+    for (const record of records) this.processOne(record, now);
+    const last = records[records.length - 1];
+    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: last ? last.offset + 1 : 0 };
+  }
+
+  /** Pushes a stream-time tick as if a record at `ts` had arrived (test driver, shutdown tooling). */
+  advanceTo(ts: number): BatchEffects {
+    this.advanceStreamTime(ts, true);
+    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: 0 };
+  }
+
+  close(): void {
+    for (const pipeline of this.pipelines) {
+      pipeline.subscription.unsubscribe();
+      pipeline.input.complete();
+    }
+  }
+
+  private processOne(record: LogRecord, now: number): void {
+    const { metrics } = this.options;
+    metrics.recordsIn.inc({ partition: this.options.partition });
+    const admission = admit(record, this.options.eventCodec, this.options.limits, now);
+    if (!admission.ok) return this.deadLetter(record, admission.stage, admission.error, 'runtime');
+    const { key, event } = admission;
+    if (event.ts < this.streamTime - this.options.allowedLatenessMs) {
+      metrics.lateEvents.inc();
+      return this.deadLetter(record, 'validation', new LifelongError('LATE_EVENT', { ts: event.ts, streamTime: this.streamTime }), 'runtime');
+    }
+    if (this.isDuplicate(key, event.eventId)) {
+      metrics.duplicateEvents.inc();
+      return this.deadLetter(record, 'validation', new LifelongError('DUPLICATE_EVENT', { eventId: event.eventId }), 'runtime');
+    }
+    const item: StreamRecord<UserEvent> = { kind: 'record', key, value: event, partition: record.partition, offset: record.offset, source: record };
+    for (const pipeline of this.pipelines) this.push(pipeline, item, record);
+    this.advanceStreamTime(event.ts, true);
+  }
+
+  private push(pipeline: RunningPipeline, item: StreamItem<UserEvent>, record: LogRecord | null): void {
+    pipeline.input.next(item);
+    if (pipeline.failure === undefined) return;
+    const error = new LifelongError('PROCESSING_FAILED', { detail: messageOf(pipeline.failure) }, { cause: pipeline.failure });
+    this.options.logger.error({ err: pipeline.failure, topology: pipeline.topology.name, offset: record?.offset }, 'pipeline failed on a record; it is dead-lettered and the pipeline restarted');
+    if (record) this.deadLetter(record, 'processing', error, pipeline.topology.name);
+    // State lives in stores, so a fresh pipeline carries on where the failed one stopped.
+    const fresh = this.startPipeline(pipeline.topology);
+    pipeline.input = fresh.input;
+    pipeline.subscription = fresh.subscription;
+    pipeline.failure = undefined;
+  }
+
+  private advanceStreamTime(ts: number, persist: boolean): void {
+    if (ts <= this.streamTime) return;
+    this.streamTime = ts;
+    if (persist) this.streamTimeStore.put(STREAM_TIME_KEY, ts);
+    const interval = this.options.punctuateIntervalMs;
+    if (this.nextTickAt === Infinity) this.nextTickAt = (Math.floor(ts / interval) + 1) * interval;
+    if (ts < this.nextTickAt) return;
+    this.nextTickAt = (Math.floor(ts / interval) + 1) * interval;
+    const tick: StreamItem<UserEvent> = { kind: 'tick', streamTime: ts };
+    for (const pipeline of this.pipelines) this.push(pipeline, tick, null);
+  }
+
+  private isDuplicate(key: string, eventId: string): boolean {
+    const recent = this.seen.get(key) ?? [];
+    if (recent.includes(eventId)) return true;
+    recent.push(eventId);
+    if (recent.length > this.options.dedupeWindow) recent.splice(0, recent.length - this.options.dedupeWindow);
+    this.seen.put(key, recent);
+    return false;
+  }
+
+  private startPipeline(topology: TopologyDefinition<UserEvent>): RunningPipeline {
+    const input = new Subject<StreamItem<UserEvent>>();
+    const running: RunningPipeline = { topology, input, subscription: undefined as unknown as Subscription, failure: undefined };
+    running.subscription = topology.pipeline(input.asObservable(), this.contextFor(topology)).subscribe({
+      next: (emission: Emission) => this.collect(topology, emission),
+      error: (error: unknown) => {
+        running.failure = error ?? new Error('pipeline failed');
+      },
+    });
+    return running;
+  }
+
+  private contextFor(topology: TopologyDefinition<UserEvent>): PartitionContext {
+    const declared = new Set(topology.stores.map((s) => s.name));
+    return {
+      partition: this.options.partition,
+      topology: topology.name,
+      logger: this.options.logger.child({ topology: topology.name }),
+      store: <V>(name: string): KeyValueStore<V> => {
+        const store = this.stores.get(name);
+        if (!store || !declared.has(name)) throw new Error(`lifelong: topology ${topology.name} did not declare a store named ${name}`);
+        return store as unknown as KeyValueStore<V>;
+      },
+      streamTime: () => this.streamTime,
+      deadLetter: (record, error) => this.deadLetter(record.source, 'processing', error, topology.name),
+    };
+  }
+
+  private collect(topology: TopologyDefinition<UserEvent>, emission: Emission): void {
+    if (!topology.sinks.some((s) => s.name === emission.sink)) throw new Error(`lifelong: topology ${topology.name} emitted to undeclared sink ${emission.sink}`);
+    let rows = this.rows.get(emission.sink);
+    if (!rows) this.rows.set(emission.sink, (rows = []));
+    rows.push(emission.value);
+  }
+
+  private deadLetter(record: LogRecord, stage: DeadLetterStage, error: LifelongError, topology: string): void {
+    this.options.metrics.deadLetters.inc({ code: error.code, stage });
+    const letter: DeadLetter = {
+      sourceTopic: record.topic,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+      key: record.key,
+      value: record.value,
+      errorCode: error.code,
+      errorClass: error.name,
+      message: error.message,
+      stage,
+      topology,
+      ts: this.clock(),
+    };
+    this.deadLetters.push({ topic: this.options.deadLetterTopic, key: record.key, value: this.options.deadLetterCodec.encode(letter) });
+  }
+
+  private addStore<V>(name: string, codec: ValueCodec<V>): ChangelogStore<V> {
+    if (this.stores.has(name)) throw new Error(`lifelong: two topologies declare a store named ${name}`);
+    const store = new ChangelogStore<V>(name, codec);
+    this.stores.set(name, store as ChangelogStore<unknown>);
+    return store;
+  }
+
+  private changelogRecords(): OutboundRecord[] {
+    const records: OutboundRecord[] = [];
+    for (const [topic, store] of this.changelogs()) {
+      if (!store.hasChanges) continue;
+      for (const change of store.drainChanges()) records.push({ topic, partition: this.options.partition, key: change.key, value: change.value });
+    }
+    return records;
+  }
+
+  private takeRows(): Map<string, Record<string, unknown>[]> {
+    const rows = this.rows;
+    this.rows = new Map();
+    return rows;
+  }
+
+  private takeDeadLetters(): OutboundRecord[] {
+    const letters = this.deadLetters;
+    this.deadLetters = [];
+    return letters;
+  }
+}

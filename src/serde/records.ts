@@ -1,0 +1,90 @@
+/**
+ * TypeScript shapes of the Avro records in schemas/*.avsc. The codec decodes into these
+ * and a unit test checks that the field names match the schemas, so the two cannot drift.
+ */
+export const EVENT_TYPES = [
+  'IMPRESSION',
+  'CLICK',
+  'LIKE',
+  'SHARE',
+  'COMMENT',
+  'FOLLOW',
+  'UNFOLLOW',
+  'GIFT',
+  'SKIP',
+  'DWELL',
+  'NOT_INTERESTED',
+  'MUTE_AUTHOR',
+  'FEED_REQUEST',
+  'SESSION_START',
+  'SESSION_END',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface UserEvent {
+  eventId: string;
+  userId: string;
+  sessionId: string | null;
+  type: EventType;
+  itemId: string | null;
+  authorId: string | null;
+  category: string | null;
+  requestId: string | null;
+  position: number | null;
+  dwellMs: number | null;
+  value: number | null;
+  /** Event time, epoch milliseconds. */
+  ts: number;
+}
+
+export interface Item {
+  itemId: string;
+  authorId: string;
+  category: string;
+  tags: string[];
+  embedding: number[] | null;
+  createdAt: number;
+  deleted: boolean;
+}
+
+export interface RecommendedItem {
+  itemId: string;
+  authorId: string;
+  category: string;
+  score: number;
+  interest: number;
+  lifelongValue: number;
+  novelty: number;
+  diversity: number;
+  freshness: number;
+  propensity: number;
+}
+
+export interface Recommendation {
+  requestId: string;
+  userId: string;
+  ts: number;
+  items: RecommendedItem[];
+  plannedCategories: string[];
+  policy: string;
+  arm: string;
+  modelVersions: Record<string, number>;
+  latencyMicros: number;
+}
+
+export interface DeadLetter {
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  errorCode: string;
+  errorClass: string;
+  message: string;
+  stage: DeadLetterStage;
+  topology: string;
+  ts: number;
+}
+
+export type DeadLetterStage = 'deserialization' | 'validation' | 'processing';

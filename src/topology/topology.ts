@@ -1,0 +1,105 @@
+import type { Observable } from 'rxjs';
+import type { LifelongError } from '../errors/catalog.js';
+import type { Logger } from '../observability/logger.js';
+import type { KeyValueStore, ValueCodec } from '../state/store.js';
+import type { LogRecord } from '../transports/contract.js';
+
+/**
+ * The definition model: a topology is a description (name, stores, sinks and an RxJS
+ * pipeline) with no I/O. The runtime, the embedded mode and the test driver all run
+ * the same description.
+ *
+ * Pipelines are synchronous: every record pushed in has produced all of its emissions
+ * when `next` returns, which is what lets the runtime commit a record's effects
+ * together. State lives in stores, never in operator closures, so a pipeline can be
+ * rebuilt at any time (after a failure or a rebalance) without losing anything.
+ */
+export interface StreamRecord<T> {
+  readonly kind: 'record';
+  readonly key: string;
+  readonly value: T;
+  readonly partition: number;
+  readonly offset: number;
+  /** The bytes as read, for dead letters. */
+  readonly source: LogRecord;
+}
+
+/** Stream time moved forward (event time, the maximum timestamp seen in the partition). */
+export interface StreamTick {
+  readonly kind: 'tick';
+  readonly streamTime: number;
+}
+
+export type StreamItem<T> = StreamRecord<T> | StreamTick;
+
+/** Something a pipeline produced for one of its declared sinks. */
+export interface Emission {
+  readonly sink: string;
+  readonly value: Record<string, unknown>;
+}
+
+export interface PartitionContext {
+  readonly partition: number;
+  readonly topology: string;
+  readonly logger: Logger;
+  store<V>(name: string): KeyValueStore<V>;
+  /** Current stream time of the partition, epoch milliseconds (-Infinity before any record). */
+  streamTime(): number;
+  /** Routes a record to the dead-letter topic with the reason; processing goes on. */
+  deadLetter(record: StreamRecord<unknown>, error: LifelongError): void;
+}
+
+export interface StoreDefinition<V = unknown> {
+  readonly name: string;
+  readonly doc: string;
+  readonly codec: ValueCodec<V>;
+}
+
+export interface SinkDefinition {
+  readonly name: string;
+  readonly kind: 'clickhouse';
+  readonly table: string;
+}
+
+export interface TopologyDefinition<In> {
+  readonly name: string;
+  readonly doc: string;
+  readonly stores: readonly StoreDefinition<never>[];
+  readonly sinks: readonly SinkDefinition[];
+  pipeline(input$: Observable<StreamItem<In>>, context: PartitionContext): Observable<Emission>;
+}
+
+export function defineStore<V>(definition: StoreDefinition<V>): StoreDefinition<never> {
+  return definition as unknown as StoreDefinition<never>;
+}
+
+export function defineTopology<In>(definition: TopologyDefinition<In>): TopologyDefinition<In> {
+  const names = new Set<string>();
+  for (const store of definition.stores) {
+    if (names.has(store.name)) throw new Error(`lifelong: topology ${definition.name} declares store ${store.name} twice`);
+    names.add(store.name);
+  }
+  return Object.freeze(definition);
+}
+
+export function changelogTopic(applicationId: string, store: string): string {
+  return `${applicationId}.${store}-changelog`;
+}
+
+export interface TopologyDescription {
+  readonly name: string;
+  readonly doc: string;
+  readonly source: string;
+  readonly stores: ReadonlyArray<{ readonly name: string; readonly changelog: string; readonly doc: string }>;
+  readonly sinks: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly target: string }>;
+}
+
+export function describeTopology(topology: TopologyDefinition<unknown>, applicationId: string, sourceTopic: string): TopologyDescription {
+  return {
+    name: topology.name,
+    doc: topology.doc,
+    source: sourceTopic,
+    stores: topology.stores.map((s) => ({ name: s.name, changelog: changelogTopic(applicationId, s.name), doc: s.doc })),
+    sinks: topology.sinks.map((s) => ({ name: s.name, kind: s.kind, target: s.table })),
+  };
+}

@@ -1,0 +1,133 @@
+import kafkajs from 'kafkajs';
+import type { Logger } from '../../observability/logger.js';
+import type { AtomicCommit, GroupConsumer, GroupHandlers } from '../contract.js';
+import { toTopicMessages } from './kafka-transport.js';
+
+export interface KafkaGroupOptions {
+  readonly groupId: string;
+  readonly topic: string;
+  readonly concurrency: number;
+  readonly maxBatchRecords: number;
+  readonly sessionTimeoutMs: number;
+  readonly transactionTimeoutMs: number;
+}
+
+/**
+ * A kafkajs consumer in a group, with one transactional producer per owned partition.
+ * The transactional id is stable per partition (`<group>-<topic>-<partition>`), so the
+ * member that takes a partition over fences the previous owner's producer and aborts
+ * its unfinished transaction before the partition's state is restored (exactly-once in
+ * the style of Kafka Streams' per-task producers).
+ */
+export class KafkaGroupConsumer implements GroupConsumer {
+  private readonly consumer: kafkajs.Consumer;
+  private readonly producers = new Map<number, kafkajs.Producer>();
+  private readonly resolvers = new Map<number, (offset: string) => void>();
+  private owned = new Set<number>();
+  private assignment: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly kafka: kafkajs.Kafka,
+    private readonly options: KafkaGroupOptions,
+    private readonly logger: Logger,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
+      readUncommitted: false,
+      maxBytesPerPartition: 1024 * 1024,
+      retry: { retries: 5, restartOnFailure: async () => !this.stopped },
+    });
+  }
+
+  async run(handlers: GroupHandlers): Promise<void> {
+    const { consumer, options } = this;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assigned = [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
+      const revoked = [...this.owned].filter((p) => !assigned.includes(p));
+      const added = assigned.filter((p) => !this.owned.has(p));
+      this.owned = new Set(assigned);
+      // Batches of a partition wait for this: fence first, then let the runtime restore.
+      this.assignment = this.assignment
+        .catch(() => {})
+        .then(async () => {
+          await Promise.all(revoked.map((p) => this.closeProducer(p)));
+          await Promise.all(added.map((p) => this.openProducer(p)));
+          await handlers.onAssignment(assigned, revoked);
+        });
+      this.assignment.catch((error: unknown) => this.logger.error({ err: error }, 'assignment failed'));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrency,
+      eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+        await this.assignment;
+        if (!isRunning() || isStale() || !this.owned.has(batch.partition)) return;
+        const records = batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) }));
+        for (let start = 0; start < records.length; start += options.maxBatchRecords) {
+          const slice = records.slice(start, start + options.maxBatchRecords);
+          this.resolvers.set(batch.partition, resolveOffset);
+          await handlers.onBatch({ topic: batch.topic, partition: batch.partition, records: slice, highWatermark: Number(batch.highWatermark), heartbeat });
+          if (!isRunning() || isStale()) return;
+        }
+      },
+    });
+    await this.assignment;
+  }
+
+  async commit(partition: number, unit: AtomicCommit): Promise<void> {
+    const producer = this.producers.get(partition);
+    if (!producer) throw new Error(`lifelong: no transactional producer for partition ${partition} (not owned)`);
+    const transaction = await producer.transaction();
+    try {
+      if (unit.outputs.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(unit.outputs), acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: this.options.groupId,
+        topics: [{ topic: unit.consumed.topic, partitions: [{ partition: unit.consumed.partition, offset: String(unit.consumed.nextOffset) }] }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      throw error;
+    }
+    this.resolvers.get(partition)?.(String(unit.consumed.nextOffset - 1));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // kafkajs waits for the batches in progress (and their commits) before it leaves.
+    await this.consumer.disconnect();
+    await this.assignment.catch(() => {});
+    await Promise.all([...this.producers.keys()].map((p) => this.closeProducer(p)));
+  }
+
+  private async openProducer(partition: number): Promise<void> {
+    if (this.producers.has(partition)) return;
+    const producer = this.kafka.producer({
+      transactionalId: `${this.options.groupId}-${this.options.topic}-${partition}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.options.transactionTimeoutMs,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    // The first transaction registers the transactional id: this is what fences a
+    // zombie owner and aborts whatever it left open.
+    const fence = await producer.transaction();
+    await fence.abort();
+    this.producers.set(partition, producer);
+  }
+
+  private async closeProducer(partition: number): Promise<void> {
+    const producer = this.producers.get(partition);
+    this.producers.delete(partition);
+    this.resolvers.delete(partition);
+    await producer?.disconnect().catch(() => {});
+  }
+}
