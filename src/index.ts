@@ -22,3 +22,4 @@ export {
   type SinkDefinition,
 } from './topology/topology.js';
 export { sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';
+export { TopologyTestDriver, type TestDriverOptions } from './testing/test-driver.js';

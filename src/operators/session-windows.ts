@@ -42,6 +42,8 @@ export interface SessionWindowSpec<E, A> {
   boundaryOf(event: E): 'start' | 'end' | null;
   create(key: string, event: E, context: PartitionContext): A;
   add(acc: A, event: E): void;
+  /** Told as a session closes, before the key's next session is created (to carry state across sessions). */
+  onClose?(closed: ClosedSession<A>): void;
 }
 
 /**
@@ -71,7 +73,9 @@ function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSp
     const otherSession = explicitId !== null ? explicitId !== open.id : ts - open.lastMs > spec.gapMs;
     const restart = boundary === 'start' && explicitId === null;
     if (otherSession || restart) {
-      closed.push({ key, window: open, reason: otherSession && explicitId === null ? 'gap' : 'new-session' });
+      // Inactivity alone would have closed it (and a tick may have): call that a gap either way.
+      const reason: CloseReason = ts - open.lastMs > spec.gapMs ? 'gap' : 'new-session';
+      closed.push(close(spec, { key, window: open, reason }));
       slot.lastClosedEndMs = open.lastMs;
       open = null;
     } else if (ts < slot.lastClosedEndMs) {
@@ -86,7 +90,7 @@ function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSp
   open.startMs = Math.min(open.startMs, ts);
   open.lastMs = Math.max(open.lastMs, ts);
   if (boundary === 'end') {
-    closed.push({ key, window: open, reason: 'end' });
+    closed.push(close(spec, { key, window: open, reason: 'end' }));
     slot.lastClosedEndMs = open.lastMs;
     open = null;
   }
@@ -100,11 +104,16 @@ function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowS
   const closed: ClosedSession<A>[] = [];
   for (const [key, slot] of store.entries()) {
     if (slot.open !== null && slot.open.lastMs < horizon) {
-      closed.push({ key, window: slot.open, reason: 'gap' });
+      closed.push(close(spec, { key, window: slot.open, reason: 'gap' }));
       slot.lastClosedEndMs = slot.open.lastMs;
       slot.open = null;
       store.put(key, slot);
     }
   }
+  return closed;
+}
+
+function close<E, A>(spec: SessionWindowSpec<E, A>, closed: ClosedSession<A>): ClosedSession<A> {
+  spec.onClose?.(closed);
   return closed;
 }

@@ -44,17 +44,16 @@ export function sessionMetricsTopology(options: SessionMetricsOptions): Topology
             boundaryOf: (event) => (event.type === 'SESSION_START' ? 'start' : event.type === 'SESSION_END' ? 'end' : null),
             create: (userId) => newAccumulator(familiar.get(userId) ?? []),
             add: accumulate,
+            onClose: (closed) => {
+              const engaged = closed.window.acc.engaged;
+              if (engaged.length === 0) return;
+              const known = (familiar.get(closed.key) ?? []).filter((c) => !engaged.includes(c));
+              familiar.put(closed.key, [...known, ...engaged].slice(-FAMILIAR_CATEGORIES));
+            },
           },
           context,
         ),
-        map((closed) => {
-          const engaged = closed.window.acc.engaged;
-          if (engaged.length > 0) {
-            const known = (familiar.get(closed.key) ?? []).filter((c) => !engaged.includes(c));
-            familiar.put(closed.key, [...known, ...engaged].slice(-FAMILIAR_CATEGORIES));
-          }
-          return { sink: SESSION_SINK, value: sessionRow(closed) };
-        }),
+        map((closed) => ({ sink: SESSION_SINK, value: sessionRow(closed) })),
       );
     },
   });

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `npm test`: type-check, bring up the real services the integration tests need (Kafka
+// and ClickHouse, installed by deploy/local on first use), run every test in one node
+// test run, and stop what it started. In CI (CI=true) a service that cannot start fails
+// the run; elsewhere the integration tests are skipped with a loud message.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ci = process.env.CI === 'true';
+const run = (command, args, options = {}) => spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
+
+const typecheck = run('npx', ['tsc', '-p', 'tsconfig.test.json']);
+if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
+
+const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+let started = false;
+const services = run('bash', ['deploy/local/services.sh', 'start']);
+if (services.status === 0) {
+  started = true;
+  env.LIFELONG_TEST_BROKERS ??= `127.0.0.1:${process.env.KAFKA_PORT ?? 19092}`;
+  env.LIFELONG_TEST_CLICKHOUSE_URL ??= process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${process.env.CLICKHOUSE_HTTP_PORT ?? 18123}`;
+  env.CLICKHOUSE_URL ??= env.LIFELONG_TEST_CLICKHOUSE_URL;
+  console.log(`\n>>> integration tests run against real services: Kafka ${env.LIFELONG_TEST_BROKERS}, ClickHouse ${env.LIFELONG_TEST_CLICKHOUSE_URL}\n`);
+} else if (ci) {
+  console.error('\n!!! CI=true and the local services did not start: failing (see the messages above).\n');
+  process.exit(1);
+} else {
+  console.warn('\n!!! The local Kafka/ClickHouse services could not start (no Java or apt here?): integration tests will be SKIPPED.\n');
+}
+
+const patterns = ['test/unit/**/*.test.ts', 'test/topologies/**/*.test.ts', 'test/integration/**/*.test.ts'];
+const tests = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...patterns], { env });
+
+if (started && process.env.LIFELONG_KEEP_SERVICES !== '1') run('bash', ['deploy/local/services.sh', 'stop']);
+process.exit(tests.status ?? 1);
