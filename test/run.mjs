@@ -16,10 +16,12 @@ const typecheck = run('npx', ['tsc', '-p', 'tsconfig.test.json']);
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
 
 const env = { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' };
+// Services that were already up (a developer's, or LIFELONG_KEEP_SERVICES) are left running.
+const wasRunning = run('bash', ['deploy/local/services.sh', 'status'], { stdio: 'ignore' }).status === 0;
 let started = false;
 const services = run('bash', ['deploy/local/services.sh', 'start']);
 if (services.status === 0) {
-  started = true;
+  started = !wasRunning;
   env.LIFELONG_TEST_BROKERS ??= `127.0.0.1:${process.env.KAFKA_PORT ?? 19092}`;
   env.LIFELONG_TEST_CLICKHOUSE_URL ??= process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${process.env.CLICKHOUSE_HTTP_PORT ?? 18123}`;
   env.CLICKHOUSE_URL ??= env.LIFELONG_TEST_CLICKHOUSE_URL;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig, redactedConfig, type Config } from '../config/config.js';
+import { configReference } from '../config/reference.js';
 import { isLifelongError, messageOf } from '../errors/catalog.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startInstance } from '../runtime/instance.js';
@@ -72,7 +73,16 @@ addConfigOptions(program.command('describe').description('Print the topologies: 
   process.stdout.write(JSON.stringify(descriptions, null, 2) + '\n');
 });
 
-addConfigOptions(program.command('config').description('Print the resolved configuration (secrets redacted).')).action((options: Record<string, unknown>) => {
+addConfigOptions(
+  program
+    .command('config')
+    .description('Print the resolved configuration (secrets redacted), or with --reference the Markdown reference of every option.')
+    .option('--reference', 'print the reference table of all options instead'),
+).action((options: Record<string, unknown>) => {
+  if (options['reference']) {
+    process.stdout.write(configReference() + '\n');
+    return;
+  }
   const { config } = setup(options);
   process.stdout.write(JSON.stringify(redactedConfig(config), null, 2) + '\n');
 });
