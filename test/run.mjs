@@ -4,7 +4,7 @@
 // test run, and stop what it started. In CI (CI=true) a service that cannot start fails
 // the run; elsewhere the integration tests are skipped with a loud message.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,13 +28,23 @@ if (services.status === 0) {
   console.log(`\n>>> integration tests run against real services: Kafka ${env.LIFELONG_TEST_BROKERS}, ClickHouse ${env.LIFELONG_TEST_CLICKHOUSE_URL}\n`);
 } else if (ci) {
   console.error('\n!!! CI=true and the local services did not start: failing (see the messages above).\n');
+  if (!wasRunning) run('bash', ['deploy/local/services.sh', 'stop']);
   process.exit(1);
 } else {
   console.warn('\n!!! The local Kafka/ClickHouse services could not start (no Java or apt here?): integration tests will be SKIPPED.\n');
 }
 
-const patterns = ['test/unit/**/*.test.ts', 'test/topologies/**/*.test.ts', 'test/integration/**/*.test.ts'];
-const tests = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...patterns], { env });
+// Node 20's test runner does not expand globs itself, so the files are listed here.
+const files = ['unit', 'topologies', 'integration'].flatMap((dir) =>
+  existsSync(join(root, 'test', dir))
+    ? readdirSync(join(root, 'test', dir), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => join('test', dir, f))
+    : [],
+);
+const tests = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], { env });
 
 if (started && process.env.LIFELONG_KEEP_SERVICES !== '1') run('bash', ['deploy/local/services.sh', 'stop']);
 process.exit(tests.status ?? 1);

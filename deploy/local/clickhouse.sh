@@ -94,6 +94,7 @@ ping_ok() { # url
   [ "$(curl -s --max-time 2 "$1/ping" 2>/dev/null || true)" = "Ok." ]
 }
 
+# shellcheck disable=SC2015  # (prints nothing when there is no pid file)
 read_pid() { [ -f "$PID_FILE" ] && tr -dc '0-9' < "$PID_FILE" || true; }
 
 # Alive and really our server (guards against pid reuse).
@@ -249,8 +250,9 @@ cmd_start() {
   log "starting server on $LOCAL_URL (native $TCP_PORT), data in $DATA_DIR"
   # setsid: own session, so the server survives the caller's process group being killed.
   # The wrapper writes its own pid and then execs the server, so the pid file holds its pid.
-  (cd "$CH_DIR" && nohup setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' clickhouse-launcher "$PID_FILE" \
-    "${cmd[@]}" "--config-file=$CONF_DIR/config.xml" > "$OUT_FILE" 2>&1 < /dev/null 9>&- &)
+  # shellcheck disable=SC2016  # $$ / $@ expand in the launcher shell
+  nohup setsid bash -c 'cd "$2" && echo $$ > "$1" && shift 2 && exec "$@"' clickhouse-launcher "$PID_FILE" "$CH_DIR" \
+    "${cmd[@]}" "--config-file=$CONF_DIR/config.xml" > "$OUT_FILE" 2>&1 < /dev/null 9>&- &
   local deadline=$(( $(date +%s) + 10 ))
   while [ -z "$(read_pid)" ]; do
     [ "$(date +%s)" -lt "$deadline" ] || die "launcher did not write $PID_FILE"

@@ -106,13 +106,14 @@ cmd_install() {
   log "install: done in $(elapsed "$t0") ($(tr ':' '\n' < "$CP_FILE" | wc -l) jars)"
 }
 
+# shellcheck disable=SC2015  # (prints nothing when there is no pid file)
 read_pid() { [ -f "$PID_FILE" ] && tr -dc '0-9' < "$PID_FILE" || true; }
 
 # Alive and really our broker (guards against pid reuse).
 pid_alive() {
   local pid="$1"
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $PROPS"
 }
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
@@ -263,7 +264,7 @@ cmd_start() {
   local cp; cp=$(cat "$CP_FILE")
   # setsid: own session, so the broker survives the caller's process group being killed.
   # The wrapper writes its own pid and then execs java, so the pid file holds the JVM's pid.
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2016,SC2086  # $$ / $@ expand in the launcher; $HEAP_OPTS is word-split on purpose
   nohup setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' kafka-launcher "$PID_FILE" \
     java $HEAP_OPTS -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \

@@ -95,6 +95,9 @@ export class TopologyTestDriver {
       }
       task.restored();
     }
+    // The changelog topics outlive the driver: keep them, so a later restart still
+    // restores keys that were not written again in between.
+    next.outputs.push(...this.outputs.filter((o) => o.topic.endsWith('-changelog')));
     next.offsets.splice(0, next.offsets.length, ...this.offsets);
     return next;
   }

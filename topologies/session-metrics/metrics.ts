@@ -47,7 +47,9 @@ export function slateDiversity(categoryCounts: Iterable<number>): number | undef
 export function normalizedUtility(trail: ReadonlyArray<readonly [position: number, gain: number]>, trailLength: number): number | null {
   const gains: number[] = [];
   let actual = 0;
-  for (const [position, gain] of trail) {
+  // Summed in position order whatever the entries' order (Object.values lists integer-like
+  // itemIds first), so an ideal trail gives exactly 1 and never 1.0000000000000002.
+  for (const [position, gain] of [...trail].sort((a, b) => a[0] - b[0])) {
     if (gain <= 0) continue;
     gains.push(gain);
     actual += gain * discount(position, trailLength);

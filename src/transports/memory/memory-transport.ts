@@ -114,6 +114,9 @@ class MemoryGroupConsumer implements GroupConsumer {
     const revoked = [...this.owned].filter((p) => !next.has(p));
     const added = partitions.filter((p) => !this.owned.has(p));
     this.owned = next;
+    // Idle loops of revoked partitions wait for an append; wake them so they see the
+    // revocation and end, or onAssignment would not be called until the next append.
+    if (revoked.length > 0) this.transport.log.wakeAll();
     const handlers = this.handlers;
     if (!handlers) return;
     this.assignment = this.assignment.then(async () => {
