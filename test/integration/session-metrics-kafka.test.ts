@@ -93,6 +93,9 @@ test('Avro events through Kafka into ClickHouse session rows, exactly once acros
   const committed = async (): Promise<number> => [...(await transport.committedOffsets(run, topics.events)).values()].reduce((a, b) => a + b, 0);
   const started = performance.now();
   const first = startProcessor(args, join(logDir, 'first.log'));
+  t.after(() => {
+    first.child.kill('SIGKILL');
+  });
   const atKill = await waitFor('a quarter of the input committed', async () => {
     const done = await committed();
     return done >= total / 4 ? done : undefined;

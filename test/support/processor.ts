@@ -10,6 +10,12 @@ export interface ProcessorProcess {
   exited: Promise<number | string>;
 }
 
+// A failed test must never leave a processor running (it would keep the test file alive).
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `lifelong run` as a real child process (from the TypeScript sources). */
 export function startProcessor(args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): ProcessorProcess {
   const root = packageRoot();
@@ -21,7 +27,13 @@ export function startProcessor(args: readonly string[], logFile: string, env: No
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  running.add(child);
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve(code ?? signal ?? -1);
+    }),
+  );
   return { child, logFile, exited };
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.js';
 import type { OutboundRecord, ReadToEndOptions, TopicSpec, Transport, GroupConsumer } from '../contract.js';
 import { KafkaGroupConsumer } from './kafka-group-consumer.js';
 import { kafkaLogCreator } from './kafka-logging.js';
+import { retry } from '../../runtime/retry.js';
 
 export interface KafkaSettings {
   readonly brokers: readonly string[];
@@ -74,7 +75,9 @@ export class KafkaTransport implements Transport {
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
     const admin = await this.connectedAdmin();
-    const [result] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    // A fresh broker answers NOT_COORDINATOR while it creates __consumer_offsets; kafkajs
+    // does not retry that here, so do.
+    const [result] = await retry(() => admin.fetchOffsets({ groupId, topics: [topic] }), ADMIN_RETRY, { isRetriable: isRetriableKafkaError });
     const committed = new Map<number, number>();
     for (const p of result?.partitions ?? []) if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
     return committed;
@@ -165,6 +168,12 @@ export class KafkaTransport implements Transport {
     await this.adminConnected;
     return this.admin;
   }
+}
+
+const ADMIN_RETRY = { initialDelayMs: 100, maxDelayMs: 2_000, maxAttempts: 30 };
+
+function isRetriableKafkaError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }
 
 /** Groups records by topic for sendBatch, keeping their order. */
