@@ -203,6 +203,9 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 num.network.threads=2
 num.io.threads=4
+# Room for the hostile-input tests' 10 MB records (refused by lifelong, not by the broker).
+message.max.bytes=16777216
+replica.fetch.max.bytes=16777216
 log.retention.hours=168
 EOF
   cat > "$LOG4J_PROPS" <<EOF

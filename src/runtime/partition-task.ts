@@ -206,15 +206,19 @@ export class PartitionTask {
 
   private deadLetter(record: LogRecord, stage: DeadLetterStage, error: LifelongError, topology: string): void {
     this.options.metrics.deadLetters.inc({ code: error.code, stage });
+    // An oversized record is kept only up to the size limit, so one hostile record
+    // cannot make the dead-letter topic refuse the whole transaction.
+    const limit = this.options.limits.maxRecordBytes;
+    const truncated = record.value !== null && record.value.length > limit;
     const letter: DeadLetter = {
       sourceTopic: record.topic,
       sourcePartition: record.partition,
       sourceOffset: record.offset,
       key: record.key,
-      value: record.value,
+      value: truncated ? record.value!.subarray(0, limit) : record.value,
       errorCode: error.code,
       errorClass: error.name,
-      message: error.message,
+      message: truncated ? `${error.message} (value truncated to its first ${limit} bytes here)` : error.message,
       stage,
       topology,
       ts: this.clock(),
