@@ -59,7 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'clickhouse.database', type: { kind: 'string' }, default: 'lifelong', doc: 'ClickHouse database (created if missing).' },
   { path: 'clickhouse.username', type: { kind: 'string' }, default: 'default', doc: 'ClickHouse user.' },
   { path: 'clickhouse.password', type: { kind: 'secret' }, default: '', doc: 'ClickHouse password (never logged).' },
-  { path: 'clickhouse.requestTimeoutMs', type: int(1_000), default: 30_000, doc: 'ClickHouse request timeout, in milliseconds.' },
+  { path: 'clickhouse.requestTimeoutMs', type: int(1_000), default: 10_000, doc: 'ClickHouse request timeout, in milliseconds (a timed-out insert is retried).' },
   { path: 'sink.maxBatchRows', type: int(1), default: 5_000, doc: 'Rows per ClickHouse insert at most.' },
   { path: 'sink.maxBatchDelayMs', type: int(0), default: 500, doc: 'Longest a row waits for its insert to fill up, in milliseconds.' },
   { path: 'sink.maxBufferedRows', type: int(1), default: 50_000, doc: 'Rows buffered before writers wait (back-pressure).' },

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -32,6 +32,8 @@ export interface FaultRunOptions {
   readonly partitions: number;
   /** Extra records (bad input) and how many dead letters of each code they must produce. */
   readonly extra?: (records: OutboundRecord[], codec: AvroCodec<UserEvent>, topic: string) => Map<string, number>;
+  /** Share of the records on the topic before the test starts; the rest waits for produceRest(). */
+  readonly initialShare?: number;
 }
 
 export interface FaultRun {
@@ -45,6 +47,8 @@ export interface FaultRun {
   readonly total: number;
   readonly expectedLetters: Map<string, number>;
   readonly logDir: string;
+  /** Publishes the records held back by initialShare. */
+  produceRest(): Promise<void>;
   args(...extra: string[]): string[];
   start(name: string, ...extra: string[]): ProcessorProcess;
   committed(): Promise<number>;
@@ -85,9 +89,12 @@ export async function prepareFaultRun(t: TestContext, options: FaultRunOptions):
     { name: topics.events, partitions: options.partitions },
     { name: topics.deadLetter, partitions: options.partitions },
   ]);
-  for (let i = 0; i < records.length; i += 10_000) await transport.produce(records.slice(i, i + 10_000));
-  const total = [...(await transport.endOffsets(topics.events)).values()].reduce((a, b) => a + b, 0);
-  assert.equal(total, records.length, 'every record is on the topic');
+  const produce = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i += 10_000) await transport.produce(records.slice(i, Math.min(i + 10_000, to)));
+  };
+  const held = Math.floor(records.length * (options.initialShare ?? 1));
+  await produce(0, held);
+  const total = records.length;
 
   const logDir = mkdtempSync(join(tmpdir(), `lifelong-${run}-`));
   const args = (...extra: string[]): string[] => [
@@ -115,6 +122,7 @@ export async function prepareFaultRun(t: TestContext, options: FaultRunOptions):
     total,
     expectedLetters,
     logDir,
+    produceRest: () => produce(held, records.length),
     args,
     start: (name, ...extra) => {
       const processor = startProcessor(args(...extra), join(logDir, `${name}.log`));
@@ -143,6 +151,9 @@ async function verifyRun(r: {
   expectedLetters: Map<string, number>;
   partitions: number;
 }): Promise<FaultReport> {
+  const onTopic = [...(await r.transport.endOffsets(r.topics.events)).values()].reduce((a, b) => a + b, 0);
+  assert.equal(onTopic, r.records.length, 'every record reached the topic');
+
   // 1. ClickHouse: one row per reference session, each equal to the reference.
   const expected = referenceSessions(r.events, GAP_MS);
   const result = await r.clickhouse.query({ query: `SELECT * FROM ${r.database}.session_metrics FINAL`, format: 'JSONEachRow' });
@@ -233,6 +244,7 @@ export function restoreTimes(logFile: string): number[] {
 }
 
 export function logLines(logFile: string): Array<Record<string, unknown>> {
+  if (!existsSync(logFile)) return [];
   return readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((line) => line.startsWith('{'))

@@ -36,6 +36,8 @@ export interface BatchedSinkOptions<Row = Record<string, unknown>> {
   logger: Logger;
   onInsert?(rows: number, ms: number): void;
   onRetry?(error: unknown, attempt: number): void;
+  /** An insert attempt running longer than this makes the sink report unhealthy, in milliseconds (default 5 s). */
+  stallAfterMs?: number;
   /** Replaces the ClickHouse insert, for unit tests. */
   insert?: InsertRows<Row>;
   /** Replace the backoff clock and jitter, for unit tests. */
@@ -79,6 +81,8 @@ interface Entry<Row> {
   readonly at: number;
 }
 
+const DEFAULT_STALL_AFTER_MS = 5_000;
+
 class BatchedSink<Row> implements RowSink<Row> {
   /** Writes waiting for buffer space, in call order (admitting out of order would reorder rows). */
   private readonly waiting: { rows: readonly Row[]; ticket: Ticket }[] = [];
@@ -92,6 +96,8 @@ class BatchedSink<Row> implements RowSink<Row> {
   private closing = false;
   private lost = 0;
   private unhealthy = false;
+  /** When the insert attempt in progress began (undefined between attempts). */
+  private attemptStartedAt: number | undefined;
   private readonly abort = new AbortController();
 
   constructor(
@@ -105,7 +111,9 @@ class BatchedSink<Row> implements RowSink<Row> {
   }
 
   get healthy(): boolean {
-    return !this.unhealthy;
+    // An insert that hangs (a server that stopped mid-request) is as bad as one that failed.
+    const stalled = this.attemptStartedAt !== undefined && Date.now() - this.attemptStartedAt > (this.options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS);
+    return !this.unhealthy && !stalled;
   }
 
   get pendingRows(): number {
@@ -201,11 +209,14 @@ class BatchedSink<Row> implements RowSink<Row> {
     try {
       await retry(
         async () => {
+          this.attemptStartedAt = Date.now();
           try {
             await this.insert(this.options.table, rows);
           } catch (error) {
             this.unhealthy = true;
             throw error;
+          } finally {
+            this.attemptStartedAt = undefined;
           }
         },
         this.options.retry,

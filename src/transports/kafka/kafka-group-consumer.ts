@@ -115,6 +115,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      // Idempotence needs unbounded retries (kafkajs warns otherwise); a short first
+      // delay matters because every transaction right after a commit meets
+      // CONCURRENT_TRANSACTIONS once while the broker finishes the previous one.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 20, maxRetryTime: 2_000 },
     });
     await producer.connect();
     // The first transaction registers the transactional id: this is what fences a
