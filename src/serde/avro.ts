@@ -81,8 +81,16 @@ export class AvroCodec<T> {
   decode(bytes: Buffer): T {
     if (this.isFramed(bytes)) {
       const id = bytes.readUInt32BE(1);
-      const resolver = this.resolverFor(id);
-      return this.read(bytes.subarray(CONFLUENT_HEADER_BYTES), resolver);
+      if (this.wireFormat === 'auto' && !this.registry.writerType(id)) {
+        // A raw record may start with 0 too (an empty first string): if it reads as
+        // raw Avro, it was raw; otherwise the unknown schema id is the better reason.
+        try {
+          return this.read(bytes, undefined);
+        } catch {
+          throw new LifelongError('UNKNOWN_SCHEMA_ID', { id });
+        }
+      }
+      return this.read(bytes.subarray(CONFLUENT_HEADER_BYTES), this.resolverFor(id));
     }
     return this.read(bytes, undefined);
   }
@@ -90,8 +98,8 @@ export class AvroCodec<T> {
   private isFramed(bytes: Buffer): boolean {
     if (this.wireFormat === 'raw') return false;
     if (this.wireFormat === 'confluent') return true;
-    // A raw UserEvent starts with a string length; 0 would be an empty id, which
-    // validation refuses anyway, so a leading 0 is taken as the Confluent magic byte.
+    // A raw UserEvent starts with a string length; 0 would be an empty id, so a leading
+    // 0 is first taken as the Confluent magic byte (decode() falls back to raw).
     return bytes.length >= CONFLUENT_HEADER_BYTES && bytes[0] === MAGIC_BYTE;
   }
 
