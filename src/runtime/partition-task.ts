@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { AvroCodec } from '../serde/avro.js';
 import type { DeadLetter, DeadLetterStage, UserEvent } from '../serde/records.js';
+import type { GlobalTable } from '../state/global-table.js';
 import { ChangelogStore, jsonCodec, type KeyValueStore, type ValueCodec } from '../state/store.js';
 import { changelogTopic, type Emission, type PartitionContext, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
 import type { LogRecord, OutboundRecord } from '../transports/contract.js';
@@ -13,11 +14,15 @@ import { admit, type GuardLimits } from './input-guard.js';
 export const RUNTIME_STORES = {
   /** Recent eventIds per user, for de-duplication. */
   seenEvents: 'seen-events',
-  /** The partition's stream time, so lateness decisions survive a restart. */
-  streamTime: 'stream-time',
+  /**
+   * Where the partition's state stands: its stream time (so lateness decisions survive
+   * a restart) and the next input offset the state has not seen yet.
+   */
+  progress: 'progress',
 } as const;
 
-const STREAM_TIME_KEY = 'max-ts';
+const STREAM_TIME_KEY = 'stream-time';
+const NEXT_OFFSET_KEY = 'next-offset';
 
 export interface PartitionTaskOptions {
   readonly applicationId: string;
@@ -25,6 +30,8 @@ export interface PartitionTaskOptions {
   readonly deadLetterTopic: string;
   readonly partition: number;
   readonly topologies: readonly TopologyDefinition<UserEvent>[];
+  /** The instance's global tables, shared by its partitions (read only). */
+  readonly globalTables?: ReadonlyMap<string, GlobalTable<unknown>>;
   readonly eventCodec: AvroCodec<UserEvent>;
   readonly deadLetterCodec: AvroCodec<DeadLetter>;
   readonly limits: GuardLimits;
@@ -62,8 +69,10 @@ export class PartitionTask {
   readonly stores = new Map<string, ChangelogStore<unknown>>();
   private readonly pipelines: RunningPipeline[] = [];
   private readonly seen: ChangelogStore<string[]>;
-  private readonly streamTimeStore: ChangelogStore<number>;
+  private readonly progress: ChangelogStore<number>;
   private streamTime = -Infinity;
+  /** Input records below this offset are already reflected in the state. */
+  private nextOffset = 0;
   private nextTickAt = Infinity;
   private rows = new Map<string, Record<string, unknown>[]>();
   private deadLetters: OutboundRecord[] = [];
@@ -72,7 +81,7 @@ export class PartitionTask {
   constructor(private readonly options: PartitionTaskOptions) {
     this.clock = options.clock ?? Date.now;
     this.seen = this.addStore(RUNTIME_STORES.seenEvents, jsonCodec<string[]>());
-    this.streamTimeStore = this.addStore(RUNTIME_STORES.streamTime, jsonCodec<number>());
+    this.progress = this.addStore(RUNTIME_STORES.progress, jsonCodec<number>());
     for (const topology of options.topologies) {
       for (const store of topology.stores) this.addStore(store.name, store.codec);
     }
@@ -92,21 +101,31 @@ export class PartitionTask {
 
   /** Call once the stores are restored: picks up the persisted stream time. */
   restored(): void {
-    const persisted = this.streamTimeStore.get(STREAM_TIME_KEY);
+    const persisted = this.progress.get(STREAM_TIME_KEY);
     if (persisted !== undefined) this.advanceStreamTime(persisted, false);
+    this.nextOffset = this.progress.get(NEXT_OFFSET_KEY) ?? 0;
   }
 
+  /**
+   * Processes a batch. Records the state has already seen are skipped: a consumer may
+   * start from a committed offset read a moment before the previous owner's last
+   * transaction landed, and applying that batch twice would count it twice.
+   */
   process(records: readonly LogRecord[]): BatchEffects {
     const now = this.clock();
-    for (const record of records) this.processOne(record, now);
-    const last = records[records.length - 1];
-    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: last ? last.offset + 1 : 0 };
+    for (const record of records) {
+      if (record.offset < this.nextOffset) continue;
+      this.processOne(record, now);
+      this.nextOffset = record.offset + 1;
+    }
+    if (records.length > 0) this.progress.put(NEXT_OFFSET_KEY, this.nextOffset);
+    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: this.nextOffset };
   }
 
   /** Pushes a stream-time tick as if a record at `ts` had arrived (test driver, shutdown tooling). */
   advanceTo(ts: number): BatchEffects {
     this.advanceStreamTime(ts, true);
-    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: 0 };
+    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: this.nextOffset };
   }
 
   close(): void {
@@ -151,7 +170,7 @@ export class PartitionTask {
   private advanceStreamTime(ts: number, persist: boolean): void {
     if (ts <= this.streamTime) return;
     this.streamTime = ts;
-    if (persist) this.streamTimeStore.put(STREAM_TIME_KEY, ts);
+    if (persist) this.progress.put(STREAM_TIME_KEY, ts);
     const interval = this.options.punctuateIntervalMs;
     if (this.nextTickAt === Infinity) this.nextTickAt = (Math.floor(ts / interval) + 1) * interval;
     if (ts < this.nextTickAt) return;
@@ -183,6 +202,7 @@ export class PartitionTask {
 
   private contextFor(topology: TopologyDefinition<UserEvent>): PartitionContext {
     const declared = new Set(topology.stores.map((s) => s.name));
+    const declaredGlobals = new Set((topology.globalTables ?? []).map((g) => g.name));
     return {
       partition: this.options.partition,
       topology: topology.name,
@@ -191,6 +211,11 @@ export class PartitionTask {
         const store = this.stores.get(name);
         if (!store || !declared.has(name)) throw new Error(`lifelong: topology ${topology.name} did not declare a store named ${name}`);
         return store as unknown as KeyValueStore<V>;
+      },
+      globalTable: <V>(name: string): GlobalTable<V> => {
+        const table = this.options.globalTables?.get(name);
+        if (!table || !declaredGlobals.has(name)) throw new Error(`lifelong: topology ${topology.name} did not declare a global table named ${name}`);
+        return table as GlobalTable<V>;
       },
       streamTime: () => this.streamTime,
       deadLetter: (record, error) => this.deadLetter(record.source, 'processing', error, topology.name),

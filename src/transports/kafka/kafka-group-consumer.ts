@@ -24,6 +24,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
   private readonly producers = new Map<number, kafkajs.Producer>();
   private readonly resolvers = new Map<number, (offset: string) => void>();
   private owned = new Set<number>();
+  private memberId: string | undefined;
   private assignment: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -46,8 +47,15 @@ export class KafkaGroupConsumer implements GroupConsumer {
     const { consumer, options } = this;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
-      const revoked = [...this.owned].filter((p) => !assigned.includes(p));
-      const added = assigned.filter((p) => !this.owned.has(p));
+      // A new member id means the group dropped us (a missed heartbeat, a long stall)
+      // and generations passed without us: whatever we held may have moved and come
+      // back, so every partition counts as lost and is fenced and restored afresh.
+      const rejoined = this.memberId !== undefined && this.memberId !== event.payload.memberId;
+      this.memberId = event.payload.memberId;
+      if (rejoined) this.logger.warn({ partitions: [...this.owned] }, 'rejoined the group as a new member; treating owned partitions as lost');
+      const kept = rejoined ? new Set<number>() : this.owned;
+      const revoked = [...this.owned].filter((p) => !assigned.includes(p) || rejoined);
+      const added = assigned.filter((p) => !kept.has(p));
       this.owned = new Set(assigned);
       // Batches of a partition wait for this: fence first, then let the runtime restore.
       this.assignment = this.assignment
@@ -68,6 +76,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
       eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
         await this.assignment;
         if (!isRunning() || isStale() || !this.owned.has(batch.partition)) return;
+        // A producer fenced by another member is replaced, which fences that member in
+        // turn; the runtime restores the partition's state before processing.
+        if (!this.producers.has(batch.partition)) await this.openProducer(batch.partition);
         const records = batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) }));
         for (let start = 0; start < records.length; start += options.maxBatchRecords) {
           const slice = records.slice(start, start + options.maxBatchRecords);
@@ -93,6 +104,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => {});
+      if (isFenced(error)) {
+        this.logger.warn({ partition }, 'transactional producer fenced by another member; it will be replaced');
+        await this.closeProducer(partition);
+      }
       throw error;
     }
     this.resolvers.get(partition)?.(String(unit.consumed.nextOffset - 1));
@@ -134,4 +149,10 @@ export class KafkaGroupConsumer implements GroupConsumer {
     this.resolvers.delete(partition);
     await producer?.disconnect().catch(() => {});
   }
+}
+
+/** Whether a kafkajs error says another producer with our transactional id took over. */
+function isFenced(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'INVALID_PRODUCER_EPOCH' || type === 'PRODUCER_FENCED' || /old epoch|fenced/i.test(String((error as Error | null)?.message));
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
-import type { OutboundRecord, ReadToEndOptions, TopicSpec, Transport, GroupConsumer } from '../contract.js';
+import type { OutboundRecord, ReadToEndOptions, TopicSpec, Transport, GroupConsumer, FollowOptions, TopicFollower } from '../contract.js';
 import { KafkaGroupConsumer } from './kafka-group-consumer.js';
+import { KafkaTopicFollower } from './kafka-topic-follower.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import { retry } from '../../runtime/retry.js';
 
@@ -24,6 +25,7 @@ export class KafkaTransport implements Transport {
   private adminConnected: Promise<void> | undefined;
   private producer: kafkajs.Producer | undefined;
   private readonly consumers = new Set<KafkaGroupConsumer>();
+  private readonly followers = new Set<KafkaTopicFollower>();
 
   constructor(
     readonly settings: KafkaSettings,
@@ -61,7 +63,7 @@ export class KafkaTransport implements Transport {
 
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.connectedAdmin();
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const metadata = await this.retrying(() => admin.fetchTopicMetadata({ topics: [topic] }));
     const found = metadata.topics[0];
     if (!found) throw new Error(`lifelong: topic ${topic} not found`);
     return found.partitions.length;
@@ -69,15 +71,13 @@ export class KafkaTransport implements Transport {
 
   async endOffsets(topic: string): Promise<Map<number, number>> {
     const admin = await this.connectedAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await this.retrying(() => admin.fetchTopicOffsets(topic));
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
     const admin = await this.connectedAdmin();
-    // A fresh broker answers NOT_COORDINATOR while it creates __consumer_offsets; kafkajs
-    // does not retry that here, so do.
-    const [result] = await retry(() => admin.fetchOffsets({ groupId, topics: [topic] }), ADMIN_RETRY, { isRetriable: isRetriableKafkaError });
+    const [result] = await this.retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     const committed = new Map<number, number>();
     for (const p of result?.partitions ?? []) if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
     return committed;
@@ -97,7 +97,7 @@ export class KafkaTransport implements Transport {
    */
   async readToEnd(options: ReadToEndOptions): Promise<void> {
     const admin = await this.connectedAdmin();
-    const offsets = await admin.fetchTopicOffsets(options.topic);
+    const offsets = await this.retrying(() => admin.fetchTopicOffsets(options.topic));
     const wanted = new Set(options.partitions ?? offsets.map((o) => o.partition));
     const remaining = new Map<number, number>();
     const counts = new Map<number, number>();
@@ -148,6 +148,12 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  follow(options: FollowOptions): TopicFollower {
+    const follower = new KafkaTopicFollower(this.kafka, () => this.connectedAdmin(), this.settings, this.logger, options);
+    this.followers.add(follower);
+    return follower;
+  }
+
   async produce(records: readonly OutboundRecord[]): Promise<void> {
     if (records.length === 0) return;
     if (!this.producer) {
@@ -159,8 +165,18 @@ export class KafkaTransport implements Transport {
 
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
+    await Promise.all([...this.followers].map((f) => f.stop()));
     await this.producer?.disconnect();
     if (this.adminConnected) await this.admin.disconnect();
+  }
+
+  /**
+   * Admin calls that a young topic or broker answers with retriable errors
+   * (NOT_LEADER right after creation, NOT_COORDINATOR while __consumer_offsets is
+   * created), which kafkajs's admin does not always retry itself.
+   */
+  private retrying<T>(call: () => Promise<T>): Promise<T> {
+    return retry(call, ADMIN_RETRY, { isRetriable: isRetriableKafkaError });
   }
 
   private async connectedAdmin(): Promise<kafkajs.Admin> {
