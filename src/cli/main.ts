@@ -61,6 +61,7 @@ addConfigOptions(
       `  mean CTR             ${summary.meanCtr.toFixed(3)}`,
       `  mean session utility ${utility}`,
       `  dead letters         ${summary.deadLetters}`,
+      `  interest profiles    ${summary.interestProfiles} users (catalog of ${summary.catalogItems} items; unknown items fall back to their category)`,
       `  data                 ${summary.clickhouse} (table session_metrics; read with FINAL)`,
       '',
     ].join('\n'),
@@ -91,12 +92,13 @@ function setup(options: Record<string, unknown>): { config: Config; logger: Logg
   const file = typeof options['config'] === 'string' ? options['config'] : undefined;
   const config = loadConfig({ flags: configFlags(options), env: process.env, ...(file ? { file } : {}) });
   const logger = createLogger({ level: config.log.level });
-  logger.info({ mode: config.brokers.length > 0 ? 'kafka' : 'embedded', clickhouse: config.clickhouse.url || 'embedded' }, 'lifelong starting');
+  const shown = redactedConfig(config);
+  logger.info({ mode: config.brokers.length > 0 ? 'kafka' : 'embedded', clickhouse: config.clickhouse.url ? (shown['clickhouse'] as { url: string }).url : 'embedded', config: shown }, 'lifelong starting');
   return { config, logger };
 }
 
 function topologiesFor(config: Config): ReturnType<typeof defaultTopologies> {
-  return defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs });
+  return defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs, interest: { itemsTopic: config.topics.items, ...config.interest } });
 }
 
 program.parseAsync(process.argv).catch((error: unknown) => {

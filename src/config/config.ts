@@ -19,17 +19,37 @@ export interface Config {
   readonly kafka: {
     readonly clientId: string;
     readonly ssl: boolean;
+    readonly sslCaFile: string;
     readonly saslMechanism: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
     readonly saslUsername: string;
     readonly saslPassword: string;
     readonly transactionTimeoutMs: number;
     readonly connectionTimeoutMs: number;
   };
-  readonly clickhouse: { readonly url: string; readonly embeddedPath: string; readonly database: string; readonly username: string; readonly password: string; readonly requestTimeoutMs: number };
+  readonly clickhouse: {
+    readonly url: string;
+    readonly embeddedPath: string;
+    readonly database: string;
+    readonly username: string;
+    readonly password: string;
+    readonly caFile: string;
+    readonly requestTimeoutMs: number;
+  };
   readonly sink: { readonly maxBatchRows: number; readonly maxBatchDelayMs: number; readonly maxBufferedRows: number };
   readonly http: { readonly port: number; readonly host: string; readonly enabled: boolean };
   readonly log: { readonly level: string };
   readonly shutdownTimeoutMs: number;
+  readonly interest: {
+    readonly embeddingDim: number;
+    readonly signatures: number;
+    readonly bitsPerSignature: number;
+    readonly hashSeed: number;
+    readonly longTermHalfLifeMs: number;
+    readonly shortTermHalfLifeMs: number;
+    readonly topCategories: number;
+    readonly topAuthors: number;
+    readonly indexItemsPerBucket: number;
+  };
   readonly demo: { readonly users: number; readonly days: number; readonly seed: number };
 }
 
@@ -71,7 +91,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 export function redactedConfig(config: Config): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
   for (const option of OPTIONS) {
-    if (option.type.kind === 'secret' && getPath(copy, option.path)) setPath(copy, option.path, '[redacted]');
+    const value = getPath(copy, option.path);
+    if (option.type.kind === 'secret' && value) setPath(copy, option.path, '[redacted]');
+    // A URL may carry credentials of its own (http://user:password@host).
+    else if (typeof value === 'string' && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value)) setPath(copy, option.path, value.replace(/\/\/[^/@]*@/, '//[redacted]@'));
   }
   return copy;
 }

@@ -11,6 +11,7 @@ import type { TopologyDefinition } from '../topology/topology.js';
 import type { Transport } from '../transports/contract.js';
 import { KafkaTransport } from '../transports/kafka/kafka-transport.js';
 import { MemoryTransport } from '../transports/memory/memory-transport.js';
+import { queryRoute } from './interactive-queries.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { StreamApp } from './stream-app.js';
 
@@ -45,6 +46,7 @@ export async function startInstance(config: Config, topologies: readonly Topolog
   const clickhouse = await connectClickHouse({
     ...(config.clickhouse.url ? { url: config.clickhouse.url } : {}),
     ...(config.clickhouse.password ? { password: config.clickhouse.password } : {}),
+    ...(config.clickhouse.caFile ? { caFile: config.clickhouse.caFile } : {}),
     embeddedPath: config.clickhouse.embeddedPath,
     database: config.clickhouse.database,
     username: config.clickhouse.username,
@@ -102,6 +104,7 @@ export async function startInstance(config: Config, topologies: readonly Topolog
       return app.ready;
     },
   });
+  for (const topology of topologies) for (const query of topology.queries ?? []) ops.addRoute(queryRoute(query, app));
   const httpPort = config.http.enabled ? await ops.listen(config.http.port, config.http.host) : undefined;
   if (httpPort !== undefined) logger.info({ port: httpPort }, 'serving /metrics, /healthz and /readyz');
 
@@ -134,6 +137,7 @@ export function createTransport(config: Config, logger: Logger): Transport {
       brokers: config.brokers,
       clientId: kafka.clientId,
       ssl: kafka.ssl,
+      ...(kafka.sslCaFile ? { sslCaFile: kafka.sslCaFile } : {}),
       ...(kafka.saslMechanism !== 'none' ? { sasl: { mechanism: kafka.saslMechanism, username: kafka.saslUsername, password: kafka.saslPassword } } : {}),
       sessionTimeoutMs: config.consumer.sessionTimeoutMs,
       transactionTimeoutMs: kafka.transactionTimeoutMs,

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import { LifelongError, messageOf } from '../../errors/catalog.js';
@@ -14,6 +14,8 @@ export interface ClickHouseSettings {
   readonly username: string;
   readonly password?: string;
   readonly requestTimeoutMs: number;
+  /** PEM file of the CA that signed an https:// server's certificate (TLS). */
+  readonly caFile?: string;
 }
 
 export interface ClickHouseHandle {
@@ -53,6 +55,7 @@ async function connectServer(url: string, database: string, settings: ClickHouse
     application: 'lifelong',
     // The client's own logger prints to the console; our callers log failures themselves.
     log: { level: ClickHouseLogLevel.OFF },
+    ...(settings.caFile ? { tls: { ca_cert: readFileSync(settings.caFile) } } : {}),
   };
   // The database has to exist before a client may name it: every request of a client
   // built with `database` carries ?database=…, which the server rejects for an unknown one.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
 import type { OutboundRecord, ReadToEndOptions, TopicSpec, Transport, GroupConsumer, FollowOptions, TopicFollower } from '../contract.js';
@@ -11,6 +12,8 @@ export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly ssl: boolean;
+  /** PEM file of the CA for TLS; the system CAs when absent. */
+  readonly sslCaFile?: string;
   readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
   readonly sessionTimeoutMs: number;
   readonly transactionTimeoutMs: number;
@@ -34,7 +37,7 @@ export class KafkaTransport implements Transport {
     const config: kafkajs.KafkaConfig = {
       clientId: settings.clientId,
       brokers: [...settings.brokers],
-      ssl: settings.ssl,
+      ssl: settings.ssl && settings.sslCaFile ? { ca: [readFileSync(settings.sslCaFile, 'utf8')] } : settings.ssl,
       connectionTimeout: settings.connectionTimeoutMs,
       logCreator: kafkaLogCreator(logger),
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },

@@ -190,12 +190,13 @@ describe('OPTIONS and the Config interface agree', () => {
     dedupeWindow: 1,
     limits: { maxRecordBytes: 1, maxFutureSkewMs: 1, maxIdLength: 1 },
     consumer: { maxBatchRecords: 1, concurrency: 1, sessionTimeoutMs: 1, heartbeatIntervalMs: 1 },
-    kafka: { clientId: 'c', ssl: false, saslMechanism: 'none', saslUsername: '', saslPassword: '', transactionTimeoutMs: 1, connectionTimeoutMs: 1 },
-    clickhouse: { url: '', embeddedPath: '', database: '', username: '', password: '', requestTimeoutMs: 1 },
+    kafka: { clientId: 'c', ssl: false, sslCaFile: '', saslMechanism: 'none', saslUsername: '', saslPassword: '', transactionTimeoutMs: 1, connectionTimeoutMs: 1 },
+    clickhouse: { url: '', embeddedPath: '', database: '', username: '', password: '', caFile: '', requestTimeoutMs: 1 },
     sink: { maxBatchRows: 1, maxBatchDelayMs: 1, maxBufferedRows: 1 },
     http: { port: 1, host: '', enabled: true },
     log: { level: 'info' },
     shutdownTimeoutMs: 1,
+    interest: { embeddingDim: 1, signatures: 1, bitsPerSignature: 1, hashSeed: 1, longTermHalfLifeMs: 1, shortTermHalfLifeMs: 1, topCategories: 1, topAuthors: 1, indexItemsPerBucket: 1 },
     demo: { users: 1, days: 1, seed: 1 },
   };
 
