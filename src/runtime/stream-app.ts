@@ -7,7 +7,10 @@ import type { DeadLetter, UserEvent } from '../serde/records.js';
 import type { RowSink } from '../sinks/clickhouse/batched-sink.js';
 import { changelogTopic, type TopologyDefinition } from '../topology/topology.js';
 import type { GroupConsumer, PartitionBatch, TopicSpec, Transport } from '../transports/contract.js';
+import { partitionForKey } from '../transports/partitioner.js';
+import { GlobalTables } from './global-tables.js';
 import type { GuardLimits } from './input-guard.js';
+import { withHeartbeats } from './heartbeats.js';
 import { LIFECYCLE } from './lifecycle.js';
 import { PartitionTask, RUNTIME_STORES } from './partition-task.js';
 
@@ -47,9 +50,14 @@ export class StreamApp extends EventEmitter {
   private restoring = 0;
   private running = false;
   private processed = 0;
+  /** Global tables the topologies read, loaded before the consumer starts. */
+  readonly globalTables: GlobalTables;
+  /** Input partitions, known once started (interactive queries locate keys with it). */
+  private inputPartitionCount: number | undefined;
 
   constructor(private readonly options: StreamAppOptions) {
     super();
+    this.globalTables = new GlobalTables(options.topologies, { logger: options.logger, metrics: options.metrics });
   }
 
   /** Every topic the app reads or writes, with the settings it needs. */
@@ -61,12 +69,16 @@ export class StreamApp extends EventEmitter {
       { name: options.inputTopic, partitions },
       { name: options.deadLetterTopic, partitions },
       ...stores.map((store) => ({ name: changelogTopic(options.applicationId, store), partitions, compacted: true })),
+      ...this.globalTables.topicSpecs(partitions),
     ];
   }
 
   async start(): Promise<void> {
     const { options } = this;
     await options.transport.ensureTopics(await this.topicSpecs());
+    this.inputPartitionCount = await options.transport.partitionCount(options.inputTopic);
+    // Every partition's first event may read a global table: load them all first.
+    await this.globalTables.start(options.transport);
     this.consumer = options.transport.groupConsumer({
       groupId: options.applicationId,
       topic: options.inputTopic,
@@ -97,6 +109,17 @@ export class StreamApp extends EventEmitter {
     return [...this.tasks.keys()].sort((a, b) => a - b);
   }
 
+  /** The input partition of a key (the producer's partitioner); undefined before start. */
+  partitionOf(key: string): number | undefined {
+    return this.inputPartitionCount === undefined ? undefined : partitionForKey(this.options.inputTopic, Buffer.from(key), this.inputPartitionCount);
+  }
+
+  /** One key of a local store, for interactive queries: `local: false` when the partition is not restored here. */
+  localValue(partition: number, store: string, key: string): { readonly local: true; readonly value: unknown } | { readonly local: false } {
+    const local = this.tasks.get(partition)?.stores.get(store);
+    return local ? { local: true, value: local.get(key) } : { local: false };
+  }
+
   /** Read access to a local store, for interactive queries and tests. */
   localStore(partition: number, name: string): ReadonlyMap<string, unknown> | undefined {
     const store = this.tasks.get(partition)?.stores.get(name);
@@ -113,6 +136,7 @@ export class StreamApp extends EventEmitter {
     this.options.logger.info(LIFECYCLE.STOPPING);
     this.emit(LIFECYCLE.STOPPING);
     await this.consumer?.stop();
+    await this.globalTables.stop();
     await Promise.all([...this.options.sinks.values()].map((s) => s.flush()));
     for (const task of this.tasks.values()) task.close();
     this.tasks.clear();
@@ -186,6 +210,7 @@ export class StreamApp extends EventEmitter {
       deadLetterTopic: options.deadLetterTopic,
       partition,
       topologies: options.topologies,
+      globalTables: this.globalTables.tables,
       eventCodec: options.eventCodec,
       deadLetterCodec: options.deadLetterCodec,
       limits: options.limits,
@@ -240,14 +265,6 @@ export class StreamApp extends EventEmitter {
       writes.push(sink.write(sinkRows));
     }
     if (writes.length === 0) return;
-    const all = Promise.all(writes);
-    let done = false;
-    void all.finally(() => (done = true)).catch(() => {});
-    while (!done) {
-      const timer = new Promise<void>((resolve) => setTimeout(resolve, this.options.heartbeatIntervalMs).unref());
-      await Promise.race([all, timer]);
-      if (!done) await batch.heartbeat();
-    }
-    await all;
+    await withHeartbeats(Promise.all(writes), () => batch.heartbeat(), this.options.heartbeatIntervalMs);
   }
 }

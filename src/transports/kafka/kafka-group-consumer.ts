@@ -1,7 +1,10 @@
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
 import type { AtomicCommit, GroupConsumer, GroupHandlers } from '../contract.js';
+import { withHeartbeats } from '../../runtime/heartbeats.js';
 import { toTopicMessages } from './kafka-transport.js';
+
+const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 
 export interface KafkaGroupOptions {
   readonly groupId: string;
@@ -74,7 +77,8 @@ export class KafkaGroupConsumer implements GroupConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency,
       eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-        await this.assignment;
+        // Restores run in the assignment; keep the membership alive while they do.
+        await withHeartbeats(this.assignment, heartbeat, HEARTBEAT_WHILE_WAITING_MS);
         if (!isRunning() || isStale() || !this.owned.has(batch.partition)) return;
         // A producer fenced by another member is replaced, which fences that member in
         // turn; the runtime restores the partition's state before processing.
