@@ -263,6 +263,10 @@ export class StreamApp extends EventEmitter {
       if (!sink) throw new Error(`lifelong: no sink configured for ${sinkName}`);
       this.options.metrics.recordsOut.inc({ sink: sinkName }, sinkRows.length);
       writes.push(sink.write(sinkRows));
+      // The batch waits for these rows, so there is nothing to gain from the sink's
+      // batching delay: send now. Rows other partitions write while this insert is in
+      // flight still share the next one (group commit).
+      sink.flush().catch(() => {});
     }
     if (writes.length === 0) return;
     await withHeartbeats(Promise.all(writes), () => batch.heartbeat(), this.options.heartbeatIntervalMs);
