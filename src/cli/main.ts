@@ -20,28 +20,25 @@ addConfigOptions(
     .description('Run the topologies as a long-lived service until SIGTERM or SIGINT (embedded log and engine unless --brokers/--clickhouse are given).'),
 ).action(async (options: Record<string, unknown>) => {
   const { config, logger } = setup(options);
-  const instance = await startInstance(config, topologiesFor(config), { logger });
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string): void => {
-      logger.info({ signal }, 'shutting down: finishing the batch in progress and committing');
-      const timer = setTimeout(() => {
-        logger.error({ ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-        process.exit(1);
-      }, config.shutdownTimeoutMs).unref();
-      instance.stop().then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+  // Listen before starting: a SIGTERM that arrives while the instance starts (it may
+  // already answer /readyz) stops it as soon as it is up, gracefully.
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
+  const instance = await startInstance(config, topologiesFor(config), { logger });
+  logger.info({ signal: await signal }, 'shutting down: finishing the batch in progress and committing');
+  const timer = setTimeout(() => {
+    logger.error({ ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs).unref();
+  try {
+    await instance.stop();
+    clearTimeout(timer);
+  } catch (error) {
+    logger.error({ err: error }, 'shutdown failed');
+    process.exit(1);
+  }
 });
 
 addConfigOptions(

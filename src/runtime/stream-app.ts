@@ -225,6 +225,8 @@ export class StreamApp extends EventEmitter {
   private dropTask(partition: number): void {
     this.tasks.get(partition)?.close();
     this.tasks.delete(partition);
+    // A partition that moved away must not leave its last lag behind as a live series.
+    this.options.metrics.lag.remove({ partition });
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
