@@ -12,7 +12,7 @@ import type { OutboundRecord } from '../../src/transports/contract.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import { sessionMetricsTopology } from '../../topologies/session-metrics/index.js';
 import { startProcessor, type ProcessorProcess } from './processor.js';
-import { referenceSessions, type ReferenceRow } from './reference-sessions.js';
+import { assertRowMatches, referenceSessions } from './reference-sessions.js';
 import { TEST_BROKERS, TEST_CLICKHOUSE_URL, waitFor } from './services.js';
 
 /*
@@ -222,19 +222,6 @@ function finalState(changelog: readonly OutboundRecord[]): Map<string, string> {
   return state;
 }
 
-export function assertRowMatches(got: Record<string, unknown>, want: ReferenceRow): void {
-  for (const [column, expected] of Object.entries(want)) {
-    const actual = got[column];
-    if (expected === null) {
-      assert.equal(actual, null, `${want['session_id']}.${column}`);
-    } else if (typeof expected === 'number') {
-      const value = Number(actual);
-      assert.ok(Math.abs(value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${want['session_id']}.${column}: ${value} ≠ ${expected}`);
-    } else {
-      assert.equal(actual, expected, `${want['session_id']}.${column}`);
-    }
-  }
-}
 
 /** Restore durations (ms) reported by a processor's log. */
 export function restoreTimes(logFile: string): number[] {

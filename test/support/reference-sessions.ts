@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { UserEvent } from '../../src/serde/records.js';
 import { DWELL_CREDIT_PER_MINUTE, ENGAGEMENT_DEPTH, NOT_INTERESTED_PENALTY, SKIP_PENALTY } from '../../topologies/session-metrics/engagement.js';
 
@@ -130,4 +131,19 @@ function measure(userId: string, sessionId: string, events: readonly UserEvent[]
     close_reason: reason,
     version: events.length,
   };
+}
+
+/** Asserts that a row read from ClickHouse equals a reference row, column by column (floats to 1e-9). */
+export function assertRowMatches(got: Record<string, unknown>, want: ReferenceRow): void {
+  for (const [column, expected] of Object.entries(want)) {
+    const actual = got[column];
+    if (expected === null) {
+      assert.equal(actual, null, `${want['session_id']}.${column}`);
+    } else if (typeof expected === 'number') {
+      const value = Number(actual);
+      assert.ok(Math.abs(value - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${want['session_id']}.${column}: ${value} ≠ ${expected}`);
+    } else {
+      assert.equal(actual, expected, `${want['session_id']}.${column}`);
+    }
+  }
 }
