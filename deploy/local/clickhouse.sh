@@ -18,8 +18,9 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-CACHE_ROOT="${LIFELONG_CACHE:-$REPO_ROOT/.cache}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+
 CH_DIR="$CACHE_ROOT/clickhouse"
 DATA_DIR="$CH_DIR/data"
 LOG_DIR="$CH_DIR/logs"
@@ -31,20 +32,15 @@ HOST=127.0.0.1
 HTTP_PORT="${CLICKHOUSE_HTTP_PORT:-18123}"
 TCP_PORT="${CLICKHOUSE_TCP_PORT:-19000}"
 START_TIMEOUT="${CLICKHOUSE_START_TIMEOUT:-60}"
-STOP_TIMEOUT=30
 EXTERNAL_URL="${CLICKHOUSE_URL:-}"
 EXTERNAL_URL="${EXTERNAL_URL%/}"
 LOCAL_URL="http://$HOST:$HTTP_PORT"
 
-log() { echo "[clickhouse] $*"; }
-err() { echo "[clickhouse] ERROR: $*" >&2; }
-die() { err "$*"; exit 1; }
-
-now_ms() { date +%s%3N; }
-elapsed() {
-  local d=$(( $(now_ms) - $1 ))
-  printf '%d.%01ds' $((d / 1000)) $(((d % 1000) / 100))
-}
+# For lib.sh:
+SVC_NAME=clickhouse
+SVC_PROCESS=server
+SVC_DIR="$CH_DIR"
+PID_MATCH="$CONF_DIR/config.xml"   # in the server's command line (guards against pid reuse)
 
 # Prints the command (one word per line) that runs the server, or fails.
 server_cmd() {
@@ -56,23 +52,6 @@ server_cmd() {
     if [ -n "$c" ] && [ -x "$c" ]; then printf '%s\nserver\n' "$c"; return 0; fi
   done
   return 1
-}
-
-apt_install() {
-  local sudo=() apt_log="$CH_DIR/apt.log"
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to apt-get install $*"
-    sudo=(sudo)
-  fi
-  mkdir -p "$CH_DIR"
-  log "apt-get update && apt-get install $* (log: $apt_log) ..."
-  # DPkg::Lock::Timeout: wait for a concurrent apt/dpkg run instead of failing.
-  if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q \
-         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "$@"; \
-       } > "$apt_log" 2>&1; then
-    tail -n 30 "$apt_log" >&2
-    die "apt-get install $* failed (full log: $apt_log)"
-  fi
 }
 
 cmd_install() {
@@ -94,44 +73,19 @@ ping_ok() { # url
   [ "$(curl -s --max-time 2 "$1/ping" 2>/dev/null || true)" = "Ok." ]
 }
 
-# shellcheck disable=SC2015  # (prints nothing when there is no pid file)
-read_pid() { [ -f "$PID_FILE" ] && tr -dc '0-9' < "$PID_FILE" || true; }
-
-# Alive and really our server (guards against pid reuse).
-pid_alive() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CONF_DIR/config.xml"
-}
-
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
-show_log_tail() {
-  local f
-  for f in "$OUT_FILE" "$LOG_DIR/clickhouse-server.err.log" "$LOG_DIR/clickhouse-server.log"; do
-    if [ -s "$f" ]; then
-      echo "[clickhouse] ---- last 30 lines of $f ----" >&2
-      tail -n 30 "$f" >&2
-    fi
-  done
-}
+show_log_tail() { tail_logs 30 "$OUT_FILE" "$LOG_DIR/clickhouse-server.err.log" "$LOG_DIR/clickhouse-server.log"; }
 
 # wait_ready <url> <timeout-seconds> <pid or empty>
 wait_ready() {
-  local url="$1" timeout="$2" pid="${3:-}" deadline
-  deadline=$(( $(date +%s) + timeout ))
-  until ping_ok "$url"; do
-    if [ -n "$pid" ] && ! pid_alive "$pid"; then
-      err "server process $pid exited during startup"; show_log_tail; return 1
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      err "$url/ping did not answer Ok. within ${timeout}s"
-      [ -z "$pid" ] || show_log_tail
-      return 1
-    fi
-    sleep 0.2
-  done
+  local url="$1" timeout="$2" pid="${3:-}" rc=0
+  wait_until $(( $(date +%s) + timeout )) "$pid" 0.2 "$url/ping did not answer Ok. within ${timeout}s" ping_ok "$url" \
+    || rc=$?
+  # On a timeout, the log tail only of a server started here (not of an external one).
+  if [ "$rc" -eq 2 ] && [ -n "$pid" ]; then show_log_tail; fi
+  [ "$rc" -eq 0 ]
 }
+
+wait_started() { wait_ready "$LOCAL_URL" "$START_TIMEOUT" "$1"; }
 
 write_config() {
   mkdir -p "$DATA_DIR/tmp" "$DATA_DIR/user_files" "$DATA_DIR/format_schemas" "$LOG_DIR" "$CONF_DIR"
@@ -223,24 +177,8 @@ cmd_start() {
   fi
   local t0 pid
   t0=$(now_ms)
-  pid=$(read_pid)
-  if pid_alive "$pid"; then
-    if ping_ok "$LOCAL_URL"; then
-      log "already running (pid $pid) on $LOCAL_URL"
-      return 0
-    fi
-    log "process $pid exists but is not answering yet; waiting"
-    wait_ready "$LOCAL_URL" "$START_TIMEOUT" "$pid" || die "server (pid $pid) is not answering; try: $0 stop"
-    log "ready on $LOCAL_URL (pid $pid) after $(elapsed "$t0")"
-    return 0
-  fi
-  rm -f "$PID_FILE"
-  local p
-  for p in "$HTTP_PORT" "$TCP_PORT"; do
-    if port_open "$p"; then
-      die "port $HOST:$p is already in use by another process (set CLICKHOUSE_HTTP_PORT / CLICKHOUSE_TCP_PORT)"
-    fi
-  done
+  if adopt_running "$t0" "$LOCAL_URL" ping_ok "$LOCAL_URL"; then return 0; fi
+  ports_free "CLICKHOUSE_HTTP_PORT / CLICKHOUSE_TCP_PORT" "$HTTP_PORT" "$TCP_PORT"
 
   cmd_install
   local t1; t1=$(now_ms)
@@ -253,48 +191,19 @@ cmd_start() {
   # shellcheck disable=SC2016  # $$ / $@ expand in the launcher shell
   nohup setsid bash -c 'cd "$2" && echo $$ > "$1" && shift 2 && exec "$@"' clickhouse-launcher "$PID_FILE" "$CH_DIR" \
     "${cmd[@]}" "--config-file=$CONF_DIR/config.xml" > "$OUT_FILE" 2>&1 < /dev/null 9>&- &
-  local deadline=$(( $(date +%s) + 10 ))
-  while [ -z "$(read_pid)" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || die "launcher did not write $PID_FILE"
-    sleep 0.1
-  done
+  wait_pid_file
   pid=$(read_pid)
-  wait_ready "$LOCAL_URL" "$START_TIMEOUT" "$pid" \
+  wait_started "$pid" \
     || die "server did not become ready within ${START_TIMEOUT}s (pid $pid; see $LOG_DIR)"
   log "ready on $LOCAL_URL (pid $pid): server start $(elapsed "$t1"), total $(elapsed "$t0")"
 }
 
 cmd_stop() {
-  local clean="${1:-}" pid
   if [ -n "$EXTERNAL_URL" ]; then
     log "CLICKHOUSE_URL=$EXTERNAL_URL is set; not stopping an external server"
     return 0
   fi
-  pid=$(read_pid)
-  if pid_alive "$pid"; then
-    local t0; t0=$(now_ms)
-    log "stopping pid $pid ..."
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$(( $(date +%s) + STOP_TIMEOUT ))
-    while pid_alive "$pid"; do
-      if [ "$(date +%s)" -ge "$deadline" ]; then
-        log "still running after ${STOP_TIMEOUT}s, sending KILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        local d2=$(( $(date +%s) + 10 ))
-        while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$d2" ]; do sleep 0.2; done
-        break
-      fi
-      sleep 0.2
-    done
-    log "stopped in $(elapsed "$t0")"
-  else
-    log "not running"
-  fi
-  rm -f "$PID_FILE"
-  if [ "$clean" = "--clean" ]; then
-    log "removing data dir $DATA_DIR and logs"
-    rm -rf "$DATA_DIR" "$LOG_DIR"
-  fi
+  stop_local "$@"
 }
 
 cmd_status() {
@@ -302,17 +211,7 @@ cmd_status() {
     if ping_ok "$EXTERNAL_URL"; then log "external server $EXTERNAL_URL answers"; return 0; fi
     log "external server $EXTERNAL_URL does not answer"; return 1
   fi
-  local pid; pid=$(read_pid)
-  if pid_alive "$pid"; then
-    if ping_ok "$LOCAL_URL"; then
-      log "running (pid $pid) on $LOCAL_URL"
-      return 0
-    fi
-    log "process running (pid $pid) but $LOCAL_URL/ping does not answer"
-    return 1
-  fi
-  log "not running"
-  return 1
+  status_local "$LOCAL_URL" "$LOCAL_URL/ping does not answer" ping_ok "$LOCAL_URL"
 }
 
 cmd_wait() {
@@ -322,22 +221,4 @@ cmd_wait() {
   log "answering on $url after $(elapsed "$t0")"
 }
 
-# Serialise start/stop/install between concurrent callers (e.g. parallel test workers).
-with_lock() {
-  mkdir -p "$CH_DIR"
-  exec 9>"$CH_DIR/.lock"
-  flock -w 600 9 || die "could not get the lock $CH_DIR/.lock within 600s"
-  "$@"
-}
-
-usage() { echo "usage: $0 install|start|stop [--clean]|clean|status|wait" >&2; exit 2; }
-
-case "${1:-}" in
-  install) with_lock cmd_install ;;
-  start)   with_lock cmd_start ;;
-  stop)    with_lock cmd_stop "${2:-}" ;;
-  clean)   with_lock cmd_stop --clean ;;
-  status)  cmd_status ;;
-  wait)    cmd_wait ;;
-  *)       usage ;;
-esac
+dispatch "$@"

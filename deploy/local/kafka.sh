@@ -18,8 +18,9 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-CACHE_ROOT="${LIFELONG_CACHE:-$REPO_ROOT/.cache}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$SCRIPT_DIR/lib.sh"
+
 KAFKA_DIR="$CACHE_ROOT/kafka"
 POM="$SCRIPT_DIR/kafka/pom.xml"
 CP_FILE="$KAFKA_DIR/classpath.txt"
@@ -37,34 +38,12 @@ PORT="${KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
-STOP_TIMEOUT=30
 
-log() { echo "[kafka] $*"; }
-err() { echo "[kafka] ERROR: $*" >&2; }
-die() { err "$*"; exit 1; }
-
-now_ms() { date +%s%3N; }
-elapsed() { # start_ms -> "12.3s"
-  local d=$(( $(now_ms) - $1 ))
-  printf '%d.%01ds' $((d / 1000)) $(((d % 1000) / 100))
-}
-
-apt_install() {
-  local sudo=() apt_log="$KAFKA_DIR/apt.log"
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to apt-get install $*"
-    sudo=(sudo)
-  fi
-  mkdir -p "$KAFKA_DIR"
-  log "apt-get update && apt-get install $* (log: $apt_log) ..."
-  # DPkg::Lock::Timeout: wait for a concurrent apt/dpkg run instead of failing.
-  if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q \
-         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q "$@"; \
-       } > "$apt_log" 2>&1; then
-    tail -n 30 "$apt_log" >&2
-    die "apt-get install $* failed (full log: $apt_log)"
-  fi
-}
+# For lib.sh:
+SVC_NAME=kafka
+SVC_PROCESS=broker
+SVC_DIR="$KAFKA_DIR"
+PID_MATCH="kafka.Kafka $PROPS"   # the broker's command line (guards against pid reuse)
 
 ensure_tools() {
   local pkgs=()
@@ -106,18 +85,6 @@ cmd_install() {
   log "install: done in $(elapsed "$t0") ($(tr ':' '\n' < "$CP_FILE" | wc -l) jars)"
 }
 
-# shellcheck disable=SC2015  # (prints nothing when there is no pid file)
-read_pid() { [ -f "$PID_FILE" ] && tr -dc '0-9' < "$PID_FILE" || true; }
-
-# Alive and really our broker (guards against pid reuse).
-pid_alive() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-    && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $PROPS"
-}
-
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
 write_tools_log4j() {
   mkdir -p "$KAFKA_DIR"
   cat > "$TOOLS_LOG4J_PROPS" <<'EOF'
@@ -145,39 +112,23 @@ metadata_ok() {
   java_tool 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$HOST:$PORT" --list >/dev/null 2>&1
 }
 
-show_log_tail() {
-  local f
-  for f in "$OUT_FILE" "$LOG_DIR/server.log"; do
-    if [ -s "$f" ]; then
-      echo "[kafka] ---- last 40 lines of $f ----" >&2
-      tail -n 40 "$f" >&2
-    fi
-  done
+show_log_tail() { tail_logs 40 "$OUT_FILE" "$LOG_DIR/server.log"; }
+
+# wait_ready <timeout-seconds> <pid or empty>: the port opens, then metadata requests answer.
+wait_ready() {
+  local timeout="$1" pid="${2:-}" deadline rc=0
+  deadline=$(( $(date +%s) + timeout ))
+  wait_until "$deadline" "$pid" 0.3 "port $HOST:$PORT not open after ${timeout}s" port_open "$PORT" \
+    && wait_until "$deadline" "$pid" 1 "broker on $HOST:$PORT does not answer metadata requests after ${timeout}s" metadata_ok \
+    || rc=$?
+  if [ "$rc" -eq 2 ]; then show_log_tail; fi
+  [ "$rc" -eq 0 ]
 }
 
-# wait_ready <timeout-seconds> <pid or empty>
-wait_ready() {
-  local timeout="$1" pid="${2:-}" deadline
-  deadline=$(( $(date +%s) + timeout ))
-  while ! port_open "$PORT"; do
-    if [ -n "$pid" ] && ! pid_alive "$pid"; then
-      err "broker process $pid exited during startup"; show_log_tail; return 1
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      err "port $HOST:$PORT not open after ${timeout}s"; show_log_tail; return 1
-    fi
-    sleep 0.3
-  done
-  until metadata_ok; do
-    if [ -n "$pid" ] && ! pid_alive "$pid"; then
-      err "broker process $pid exited during startup"; show_log_tail; return 1
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      err "broker on $HOST:$PORT does not answer metadata requests after ${timeout}s"; show_log_tail; return 1
-    fi
-    sleep 1
-  done
-}
+wait_started() { wait_ready "$START_TIMEOUT" "$1"; }
+
+# A running broker can be used as it is: the port is open, the install is current, metadata answers.
+answering() { port_open "$PORT" && classpath_ok && metadata_ok; }
 
 write_config() {
   mkdir -p "$DATA_DIR" "$LOG_DIR"
@@ -238,23 +189,8 @@ format_storage() {
 cmd_start() {
   local t0 pid
   t0=$(now_ms)
-  pid=$(read_pid)
-  if pid_alive "$pid"; then
-    if port_open "$PORT" && classpath_ok && metadata_ok; then
-      log "already running (pid $pid) on $HOST:$PORT"
-      return 0
-    fi
-    log "process $pid exists but is not answering yet; waiting"
-    wait_ready "$START_TIMEOUT" "$pid" || die "broker (pid $pid) is not answering; try: $0 stop"
-    log "ready on $HOST:$PORT (pid $pid) after $(elapsed "$t0")"
-    return 0
-  fi
-  rm -f "$PID_FILE"
-  for p in "$PORT" "$CONTROLLER_PORT"; do
-    if port_open "$p"; then
-      die "port $HOST:$p is already in use by another process (set KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
-    fi
-  done
+  if adopt_running "$t0" "$HOST:$PORT" answering; then return 0; fi
+  ports_free "KAFKA_PORT / KAFKA_CONTROLLER_PORT" "$PORT" "$CONTROLLER_PORT"
 
   cmd_install
   local t1; t1=$(now_ms)
@@ -275,58 +211,15 @@ cmd_start() {
       "-Dlog4j.configuration=file:$LOG4J_PROPS" "-Dkafka.logs.dir=$LOG_DIR" \
       -cp "$cp" kafka.Kafka "$PROPS" \
     > "$OUT_FILE" 2>&1 < /dev/null 9>&- &
-  local deadline=$(( $(date +%s) + 10 ))
-  while [ -z "$(read_pid)" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || die "launcher did not write $PID_FILE"
-    sleep 0.1
-  done
+  wait_pid_file
   pid=$(read_pid)
-  wait_ready "$START_TIMEOUT" "$pid" || die "broker failed to start (pid $pid; logs in $LOG_DIR)"
+  wait_started "$pid" || die "broker failed to start (pid $pid; logs in $LOG_DIR)"
   log "ready on $HOST:$PORT (pid $pid): broker start $(elapsed "$t1"), total $(elapsed "$t0")"
 }
 
-cmd_stop() {
-  local clean="${1:-}" pid
-  pid=$(read_pid)
-  if pid_alive "$pid"; then
-    local t0; t0=$(now_ms)
-    log "stopping pid $pid ..."
-    kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$(( $(date +%s) + STOP_TIMEOUT ))
-    while pid_alive "$pid"; do
-      if [ "$(date +%s)" -ge "$deadline" ]; then
-        log "still running after ${STOP_TIMEOUT}s, sending KILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        local d2=$(( $(date +%s) + 10 ))
-        while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$d2" ]; do sleep 0.2; done
-        break
-      fi
-      sleep 0.2
-    done
-    log "stopped in $(elapsed "$t0")"
-  else
-    log "not running"
-  fi
-  rm -f "$PID_FILE"
-  if [ "$clean" = "--clean" ]; then
-    log "removing data dir $DATA_DIR and logs"
-    rm -rf "$DATA_DIR" "$LOG_DIR"
-  fi
-}
+cmd_stop() { stop_local "$@"; }
 
-cmd_status() {
-  local pid; pid=$(read_pid)
-  if pid_alive "$pid"; then
-    if port_open "$PORT"; then
-      log "running (pid $pid) on $HOST:$PORT"
-      return 0
-    fi
-    log "process running (pid $pid) but $HOST:$PORT is not open"
-    return 1
-  fi
-  log "not running"
-  return 1
-}
+cmd_status() { status_local "$HOST:$PORT" "$HOST:$PORT is not open" port_open "$PORT"; }
 
 cmd_wait() {
   [ -s "$CP_FILE" ] || die "not installed; run: $0 install"
@@ -335,22 +228,4 @@ cmd_wait() {
   log "answering on $HOST:$PORT after $(elapsed "$t0")"
 }
 
-# Serialise start/stop/install between concurrent callers (e.g. parallel test workers).
-with_lock() {
-  mkdir -p "$KAFKA_DIR"
-  exec 9>"$KAFKA_DIR/.lock"
-  flock -w 600 9 || die "could not get the lock $KAFKA_DIR/.lock within 600s"
-  "$@"
-}
-
-usage() { echo "usage: $0 install|start|stop [--clean]|clean|status|wait" >&2; exit 2; }
-
-case "${1:-}" in
-  install) with_lock cmd_install ;;
-  start)   with_lock cmd_start ;;
-  stop)    with_lock cmd_stop "${2:-}" ;;
-  clean)   with_lock cmd_stop --clean ;;
-  status)  cmd_status ;;
-  wait)    cmd_wait ;;
-  *)       usage ;;
-esac
+dispatch "$@"

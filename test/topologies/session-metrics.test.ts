@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { TopologyTestDriver, type TestDriverOptions } from '../../src/testing/test-driver.js';
 import type { UserEvent } from '../../src/serde/records.js';
 import { sessionMetricsTopology, SESSION_SINK } from '../../topologies/session-metrics/index.js';
+import { userEvent } from '../support/events.js';
 
 const SEC = 1_000;
 const MIN = 60 * SEC;
@@ -14,19 +15,7 @@ const NOW = T + 24 * 3_600_000;
 
 let seq = 0;
 function ev(fields: Partial<UserEvent> & Pick<UserEvent, 'type' | 'ts'>): UserEvent {
-  return {
-    eventId: `e-${++seq}`,
-    userId: 'u1',
-    sessionId: null,
-    itemId: null,
-    authorId: null,
-    category: null,
-    requestId: null,
-    position: null,
-    dwellMs: null,
-    value: null,
-    ...fields,
-  };
+  return userEvent({ eventId: `e-${++seq}`, userId: 'u1', ...fields });
 }
 
 function driver(options: TestDriverOptions = {}): TopologyTestDriver {
