@@ -6,9 +6,12 @@ export type { Logger } from './observability/logger.js';
 export { EVENT_TYPES, type EventType, type UserEvent, type Item, type Recommendation, type RecommendedItem, type DeadLetter } from './serde/records.js';
 export { AvroCodec, LocalSchemaRegistry, type WireFormat } from './serde/avro.js';
 export { jsonCodec, type KeyValueStore, type ValueCodec } from './state/store.js';
+export { binaryCodec, BinaryReader, BinaryWriter } from './state/binary-codec.js';
+export { defineGlobalTable, type GlobalTable, type GlobalTableDefinition, type GlobalIndex, type GlobalIndexDefinition } from './state/global-table.js';
 export {
   defineTopology,
   defineStore,
+  defineQuery,
   describeTopology,
   changelogTopic,
   type TopologyDefinition,
@@ -20,6 +23,11 @@ export {
   type Emission,
   type StoreDefinition,
   type SinkDefinition,
+  type QueryDefinition,
 } from './topology/topology.js';
 export { sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';
 export { TopologyTestDriver, type TestDriverOptions } from './testing/test-driver.js';
+export { pairKey, type Transition, type TransitionSink, type PairValue, type PairValueReader } from './learning/transition.js';
+export type { InstanceService, ServiceContext } from './runtime/service.js';
+export { Learner, type LearnerOptions, type HeadWeights, type LearnerStats } from './learning/learner.js';
+export type { BackendPreference, BackendName } from './learning/backend.js';

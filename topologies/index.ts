@@ -1,9 +1,39 @@
 import type { TopologyDefinition, UserEvent } from '../src/index.js';
+import type { Config } from '../src/config/config.js';
+import type { InstanceService } from '../src/runtime/service.js';
 import { sessionMetricsTopology, type SessionMetricsOptions } from './session-metrics/index.js';
+import { interestTopology, type InterestOptions } from './interest/index.js';
+import { lifelongValueFromSettings, lifelongValueTopology, type LifelongValueOptions } from './lifelong-value/index.js';
 
 export { sessionMetricsTopology } from './session-metrics/index.js';
+export { interestTopology } from './interest/index.js';
+export { lifelongValueTopology, lifelongValueFromSettings } from './lifelong-value/index.js';
+
+export interface DefaultTopologyOptions extends SessionMetricsOptions {
+  /** Options of the interest topology; the defaults where absent. */
+  readonly interest?: Partial<InterestOptions>;
+  /** The lifelong-value topology and its learner (lifelongValueFromSettings); left out when absent. */
+  readonly lifelongValue?: LifelongValueOptions;
+}
 
 /** The default application: every topology, over the same input. */
-export function defaultTopologies(options: SessionMetricsOptions): TopologyDefinition<UserEvent>[] {
-  return [sessionMetricsTopology(options)];
+export function defaultTopologies(options: DefaultTopologyOptions): TopologyDefinition<UserEvent>[] {
+  return [sessionMetricsTopology(options), interestTopology(options.interest), ...(options.lifelongValue ? [lifelongValueTopology(options.lifelongValue)] : [])];
+}
+
+/**
+ * The default application as the config describes it. Process-level services the
+ * topologies need (the lifelong-value learner) are appended to `services`, for the
+ * instance to start and stop; the same call serves `run`, `demo`, `describe` and the
+ * tests' uninterrupted reference runs.
+ */
+export function topologiesFromConfig(config: Config, services: InstanceService[] = []): TopologyDefinition<UserEvent>[] {
+  const lifelongValue = config.lifelongValue.enabled ? lifelongValueFromSettings(config.lifelongValue) : undefined;
+  if (lifelongValue) services.push(lifelongValue.learner);
+  return defaultTopologies({
+    sessionGapMs: config.sessionGapMs,
+    allowedLatenessMs: config.allowedLatenessMs,
+    interest: { itemsTopic: config.topics.items, ...config.interest },
+    ...(lifelongValue ? { lifelongValue } : {}),
+  });
 }

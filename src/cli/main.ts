@@ -5,8 +5,9 @@ import { configReference } from '../config/reference.js';
 import { isLifelongError, messageOf } from '../errors/catalog.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { startInstance } from '../runtime/instance.js';
+import type { InstanceService } from '../runtime/service.js';
 import { describeTopology } from '../topology/topology.js';
-import { defaultTopologies } from '../../topologies/index.js';
+import { topologiesFromConfig } from '../../topologies/index.js';
 import { runDemo } from './demo.js';
 import { addConfigOptions, configFlags } from './options.js';
 
@@ -26,7 +27,8 @@ addConfigOptions(
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  const instance = await startInstance(config, topologiesFor(config), { logger });
+  const services: InstanceService[] = [];
+  const instance = await startInstance(config, topologiesFromConfig(config, services), { logger, services });
   logger.info({ signal: await signal }, 'shutting down: finishing the batch in progress and committing');
   const timer = setTimeout(() => {
     logger.error({ ms: config.shutdownTimeoutMs }, 'shutdown timed out; exiting');
@@ -47,7 +49,8 @@ addConfigOptions(
     .description('Generate plausible user sessions, process them, and print a summary read back from ClickHouse (what `npm start` runs).'),
 ).action(async (options: Record<string, unknown>) => {
   const { config, logger } = setup(options);
-  const summary = await runDemo(config, topologiesFor(config), logger);
+  const services: InstanceService[] = [];
+  const summary = await runDemo(config, topologiesFromConfig(config, services), logger, services);
   const utility = summary.meanUtility === null ? 'n/a' : summary.meanUtility.toFixed(3);
   process.stdout.write(
     [
@@ -67,7 +70,7 @@ addConfigOptions(
 
 addConfigOptions(program.command('describe').description('Print the topologies: sources, stores with their changelog topics, and sinks.')).action((options: Record<string, unknown>) => {
   const { config } = setup(options);
-  const descriptions = topologiesFor(config).map((t) => describeTopology(t, config.applicationId, config.topics.events));
+  const descriptions = topologiesFromConfig(config).map((t) => describeTopology(t, config.applicationId, config.topics.events));
   process.stdout.write(JSON.stringify(descriptions, null, 2) + '\n');
 });
 
@@ -94,9 +97,7 @@ function setup(options: Record<string, unknown>): { config: Config; logger: Logg
   return { config, logger };
 }
 
-function topologiesFor(config: Config): ReturnType<typeof defaultTopologies> {
-  return defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs, interest: { itemsTopic: config.topics.items, ...config.interest } });
-}
+/** The default topologies; the process-level services they need (the lifelong-value learner) are added to `services`. */
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isLifelongError(error, 'CONFIG_INVALID')) {

@@ -50,6 +50,23 @@ export interface Config {
     readonly topAuthors: number;
     readonly indexItemsPerBucket: number;
   };
+  readonly lifelongValue: {
+    readonly enabled: boolean;
+    readonly gammaPerHour: number;
+    readonly decayHalfLifeHours: number;
+    readonly maxAuthorsPerUser: number;
+    readonly maxStepHours: number;
+    readonly transitions: 'sparse' | 'dense';
+    readonly weights: { readonly click: number; readonly follow: number; readonly gift: number };
+    readonly backend: 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
+    readonly checkpointDir: string;
+    readonly checkpointIntervalMs: number;
+    readonly batchSize: number;
+    readonly targetRefreshSteps: number;
+    readonly replayCapacity: number;
+    readonly learningRate: number;
+    readonly trainingShare: number;
+  };
   readonly demo: { readonly users: number; readonly days: number; readonly seed: number };
 }
 
@@ -130,6 +147,11 @@ function schemaFor(type: OptionType): z.ZodType {
       ]);
     case 'enum':
       return z.enum(type.values as [string, ...string[]]);
+    case 'number': {
+      let number = type.exclusive?.min ? z.number().gt(type.min) : z.number().gte(type.min);
+      if (type.max !== undefined) number = type.exclusive?.max ? number.lt(type.max) : number.lte(type.max);
+      return z.union([z.number(), z.string().trim().min(1).transform(Number)]).pipe(number);
+    }
   }
 }
 
@@ -147,6 +169,8 @@ export function describeType(type: OptionType): string {
       return 'a comma-separated list';
     case 'enum':
       return type.values.join(' | ');
+    case 'number':
+      return `a number ${type.exclusive?.min ? '>' : '≥'} ${type.min}${type.max !== undefined ? ` and ${type.exclusive?.max ? '<' : '≤'} ${type.max}` : ''}`;
   }
 }
 

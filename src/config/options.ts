@@ -8,6 +8,8 @@ export type OptionType =
   | { readonly kind: 'string' }
   | { readonly kind: 'secret' }
   | { readonly kind: 'int'; readonly min: number; readonly max?: number }
+  /** A real number within bounds; `exclusive` leaves the bounds themselves out. */
+  | { readonly kind: 'number'; readonly min: number; readonly max?: number; readonly exclusive?: { readonly min?: boolean; readonly max?: boolean } }
   | { readonly kind: 'bool' }
   | { readonly kind: 'list' }
   | { readonly kind: 'enum'; readonly values: readonly string[] };
@@ -77,8 +79,25 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'interest.longTermHalfLifeMs', type: int(1), default: 90 * 24 * 60 * MINUTE, doc: 'Half-life of lifelong interest, in event-time milliseconds (default 90 days).' },
   { path: 'interest.shortTermHalfLifeMs', type: int(1), default: 30 * MINUTE, doc: 'Half-life of short-term interest, in event-time milliseconds (default 30 minutes).' },
   { path: 'interest.topCategories', type: int(1, 1024), default: 8, doc: 'Categories kept per user, by decayed weight.' },
-  { path: 'interest.topAuthors', type: int(1, 1024), default: 16, doc: 'Authors kept per user, by decayed weight.' },
+  { path: 'interest.topAuthors', type: int(1, 1024), default: 8, doc: 'Authors kept per user, by decayed weight.' },
   { path: 'interest.indexItemsPerBucket', type: int(1, 1_000_000), default: 256, doc: 'Newest items kept per signature bucket of the item index (candidate retrieval).' },
+  { path: 'lifelongValue.enabled', type: { kind: 'bool' }, default: true, doc: 'Run the lifelong-value topology and its online critic.' },
+  { path: 'lifelongValue.gammaPerHour', type: { kind: 'number', min: 0, max: 1, exclusive: { min: true, max: true } }, default: 0.99, doc: 'Discount per hour of event time between a pair’s steps (0.99: a reward three days away counts half).' },
+  { path: 'lifelongValue.decayHalfLifeHours', type: { kind: 'number', min: 0, exclusive: { min: true } }, default: 168, doc: 'Half-life of the decayed pair counts, in event-time hours (default 7 days).' },
+  { path: 'lifelongValue.maxAuthorsPerUser', type: int(1, 4096), default: 64, doc: 'Authors kept per user, by value and recency (the memory bound of the pair store).' },
+  { path: 'lifelongValue.maxStepHours', type: { kind: 'number', min: 0, exclusive: { min: true } }, default: 72, doc: 'A pair step open this long (event-time hours) ends at the user’s next request, so silences are learned too.' },
+  { path: 'lifelongValue.transitions', type: { kind: 'enum', values: ['sparse', 'dense'] }, default: 'sparse', doc: 'Next state at the pair’s next interaction (sparse, cross-request) or at the user’s next request (dense).' },
+  { path: 'lifelongValue.weights.click', type: { kind: 'number', min: 0 }, default: 1, doc: 'Weight of the click value head in the lifelong value.' },
+  { path: 'lifelongValue.weights.follow', type: { kind: 'number', min: 0 }, default: 5, doc: 'Weight of the follow value head in the lifelong value.' },
+  { path: 'lifelongValue.weights.gift', type: { kind: 'number', min: 0 }, default: 0.5, doc: 'Weight of the gift value head (rewards in units of 10 gift value) in the lifelong value.' },
+  { path: 'lifelongValue.backend', type: { kind: 'enum', values: ['auto', 'tfjs-node', 'wasm', 'cpu'] }, default: 'auto', doc: 'TensorFlow.js backend: auto tries @tensorflow/tfjs-node, then the wasm backend, then cpu.' },
+  { path: 'lifelongValue.checkpointDir', type: { kind: 'string' }, default: '.lifelong/models/lifelong-value', doc: 'Directory of the versioned critic checkpoints (restored at start).' },
+  { path: 'lifelongValue.checkpointIntervalMs', type: int(1_000), default: 5 * MINUTE, doc: 'Wall time between periodic checkpoints while training, in milliseconds (default 5 minutes; one more on shutdown).' },
+  { path: 'lifelongValue.batchSize', type: int(1, 65_536), default: 256, doc: 'Transitions per training micro-batch.' },
+  { path: 'lifelongValue.targetRefreshSteps', type: int(1), default: 500, doc: 'Training steps between copies of the critic into its target network (K).' },
+  { path: 'lifelongValue.replayCapacity', type: int(1_000, 10_000_000), default: 100_000, doc: 'Transitions kept in the replay buffer (the oldest are overwritten).' },
+  { path: 'lifelongValue.learningRate', type: { kind: 'number', min: 0, max: 1, exclusive: { min: true } }, default: 0.001, doc: 'Adam learning rate of the critic.' },
+  { path: 'lifelongValue.trainingShare', type: { kind: 'number', min: 0, max: 1, exclusive: { min: true } }, default: 0.5, doc: 'Largest share of the event-loop thread the background training may take.' },
   { path: 'demo.users', type: int(1), default: 2_000, doc: 'Users simulated by `lifelong demo`.' },
   { path: 'demo.days', type: int(1, 365), default: 3, doc: 'Days of sessions simulated by `lifelong demo`.' },
   { path: 'demo.seed', type: int(0), default: 42, doc: 'Seed of the demo generator (same seed, same events).' },

@@ -16,6 +16,11 @@ export const ERRORS = {
   TRANSPORT_FAILED: { retriable: true, template: 'transport failed: {detail}' },
   RESTORE_FAILED: { retriable: true, template: 'restoring store {store} failed: {detail}' },
   SHUTDOWN_TIMEOUT: { retriable: false, template: 'shutdown did not finish within {ms} ms' },
+  LEARNER_BACKEND_UNAVAILABLE: { retriable: false, template: 'no TensorFlow.js backend could start (wanted {preference}): {detail}' },
+  CHECKPOINT_REFUSED: { retriable: false, template: 'checkpoint {path} refused: {detail}' },
+  CHECKPOINT_SAVE_FAILED: { retriable: true, template: 'saving checkpoint {path} failed: {detail}' },
+  GLOBAL_RECORD_INVALID: { retriable: false, template: 'global table {table} refused the record at {topic}/{partition}@{offset}: {detail}' },
+  STATE_INCOMPATIBLE: { retriable: false, template: 'stored state of {store} does not match the configuration: {detail}' },
 } as const satisfies Record<string, { retriable: boolean; template: string }>;
 
 export type ErrorKey = keyof typeof ERRORS;

@@ -21,9 +21,11 @@ export class RuntimeMetrics {
   readonly restoreSeconds: Histogram;
   readonly restoredRecords: Counter<'store'>;
   readonly storeKeys: Gauge<'store'>;
+  readonly globalTableRecords: Counter<'table' | 'outcome'>;
   readonly assignedPartitions: Gauge;
   readonly rebalances: Counter;
   readonly ready: Gauge;
+  readonly learnerBackend: Gauge<'backend'>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -42,8 +44,10 @@ export class RuntimeMetrics {
     this.restoreSeconds = new Histogram({ name: 'lifelong_restore_duration_seconds', help: 'Time to restore stores on assignment', buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
     this.restoredRecords = new Counter({ name: 'lifelong_restored_records_total', help: 'Changelog records applied during restores', labelNames: ['store'], registers });
     this.storeKeys = new Gauge({ name: 'lifelong_store_keys', help: 'Keys held per store (all local partitions)', labelNames: ['store'], registers });
+    this.globalTableRecords = new Counter({ name: 'lifelong_global_table_records_total', help: 'Records applied to global tables, per outcome (put, delete, invalid)', labelNames: ['table', 'outcome'], registers });
     this.assignedPartitions = new Gauge({ name: 'lifelong_assigned_partitions', help: 'Input partitions owned by this instance', registers });
     this.rebalances = new Counter({ name: 'lifelong_rebalances_total', help: 'Partition assignments received', registers });
     this.ready = new Gauge({ name: 'lifelong_ready', help: '1 when the instance is ready (restored, sinks healthy)', registers });
+    this.learnerBackend = new Gauge({ name: 'lifelong_learner_backend', help: 'TensorFlow.js backend of the lifelong-value learner (1 for the active one: tensorflow, wasm or cpu)', labelNames: ['backend'], registers });
   }
 }

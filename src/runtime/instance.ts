@@ -13,6 +13,7 @@ import { KafkaTransport } from '../transports/kafka/kafka-transport.js';
 import { MemoryTransport } from '../transports/memory/memory-transport.js';
 import { queryRoute } from './interactive-queries.js';
 import { DEFAULT_RETRY } from './retry.js';
+import type { InstanceService } from './service.js';
 import { StreamApp } from './stream-app.js';
 
 /** One running lifelong instance and everything it owns. */
@@ -33,6 +34,8 @@ export interface InstanceDependencies {
   readonly logger: Logger;
   /** A transport to share (the embedded demo hands its in-memory log to the generator). */
   readonly transport?: Transport;
+  /** Process-level services the topologies use (the lifelong-value learner): started before the first record, stopped after the last commit. */
+  readonly services?: readonly InstanceService[];
 }
 
 /** Builds the transport, ClickHouse, sinks and runtime from the config, and starts them. */
@@ -108,6 +111,7 @@ export async function startInstance(config: Config, topologies: readonly Topolog
   const httpPort = config.http.enabled ? await ops.listen(config.http.port, config.http.host) : undefined;
   if (httpPort !== undefined) logger.info({ port: httpPort }, 'serving /metrics, /healthz and /readyz');
 
+  for (const service of deps.services ?? []) await service.start({ logger: logger.child({ service: service.name }), metrics });
   await app.start();
 
   const pendingGauge = setInterval(() => {
@@ -119,6 +123,7 @@ export async function startInstance(config: Config, topologies: readonly Topolog
     (stopping ??= (async () => {
       clearInterval(pendingGauge);
       await app.stop();
+      for (const service of [...(deps.services ?? [])].reverse()) await service.stop();
       await Promise.all([...sinks.values()].map((s) => s.close()));
       if (!deps.transport) await transport.close();
       await clickhouse.close();

@@ -4,6 +4,7 @@ export const LIFECYCLE = {
   ASSIGNED: 'assigned',
   RESTORE_START: 'restore.start',
   RESTORE_END: 'restore.end',
+  GLOBAL_TABLES_LOADED: 'global-tables.loaded',
   BATCH_END: 'batch.end',
   COMMIT: 'commit',
   SINK_UNHEALTHY: 'sink.unhealthy',

@@ -14,8 +14,9 @@ export interface SessionGeneratorOptions {
 
 export const DEFAULT_START_MS = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
-const ITEMS_PER_CATEGORY = 200;
-const AUTHORS_PER_CATEGORY = 25;
+/** The generated item and author ids are `${category}-i${k}` and `${category}-a${k % AUTHORS_PER_CATEGORY}` (the demo catalog uses the same). */
+export const ITEMS_PER_CATEGORY = 200;
+export const AUTHORS_PER_CATEGORY = 25;
 
 /**
  * Plausible sessions of a simple population, for the embedded demo and the tests: each

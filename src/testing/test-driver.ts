@@ -2,7 +2,10 @@ import { silentLogger } from '../observability/logger.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { AvroCodec, LocalSchemaRegistry } from '../serde/avro.js';
 import type { DeadLetter, UserEvent } from '../serde/records.js';
+import { GlobalTables } from '../runtime/global-tables.js';
+import { queryAnswerer, type QueryAnswer } from '../runtime/interactive-queries.js';
 import { PartitionTask } from '../runtime/partition-task.js';
+import type { GlobalTable } from '../state/global-table.js';
 import type { TopologyDefinition } from '../topology/topology.js';
 import type { LogRecord, OutboundRecord } from '../transports/contract.js';
 import { partitionForKey } from '../transports/partitioner.js';
@@ -32,6 +35,10 @@ export class TopologyTestDriver {
   private readonly offsets: number[] = [];
   private readonly rowsBySink = new Map<string, Record<string, unknown>[]>();
   private readonly outputs: OutboundRecord[] = [];
+  /** Global tables of the topologies, fed with `pipeGlobal`. */
+  readonly globalTables: GlobalTables;
+  /** Every global-table record piped, in order: the compacted topics outlive a restart. */
+  private readonly globalRecords: Array<{ table: string; record: LogRecord }> = [];
 
   constructor(
     private readonly topologies: readonly TopologyDefinition<UserEvent>[],
@@ -40,6 +47,7 @@ export class TopologyTestDriver {
     const registry = new LocalSchemaRegistry();
     this.codec = new AvroCodec<UserEvent>('UserEvent', registry);
     this.deadLetterCodec = new AvroCodec<DeadLetter>('DeadLetter', registry);
+    this.globalTables = new GlobalTables(topologies, { logger: silentLogger(), metrics: this.metrics });
     for (let partition = 0; partition < (options.partitions ?? 1); partition++) {
       this.tasks.push(this.newTask(partition));
       this.offsets.push(0);
@@ -52,12 +60,42 @@ export class TopologyTestDriver {
     return this;
   }
 
-  pipeBytes(key: Buffer | null, value: Buffer | null): this {
-    const partition = partitionForKey(TOPIC, key, this.tasks.length);
+  /** Pushes raw bytes through the key's partition (or the one given, as a producer may choose). */
+  pipeBytes(key: Buffer | null, value: Buffer | null, partition: number = partitionForKey(TOPIC, key, this.tasks.length)): this {
     const offset = this.offsets[partition]!++;
     const record: LogRecord = { topic: TOPIC, partition, offset, key, value, timestamp: this.options.now ?? Date.now() };
     this.absorb(this.tasks[partition]!.process([record]));
     return this;
+  }
+
+  /** Appends a record to a global table's topic; it applies at once (null value: a tombstone). */
+  pipeGlobal(table: string, key: Buffer | null, value: Buffer | null): this {
+    const record: LogRecord = { topic: table, partition: 0, offset: this.globalRecords.length, key, value, timestamp: this.options.now ?? Date.now() };
+    this.globalTables.apply(table, record);
+    this.globalRecords.push({ table, record });
+    return this;
+  }
+
+  globalTable<V>(name: string): GlobalTable<V> {
+    const table = this.globalTables.tables.get(name);
+    if (!table) throw new Error(`lifelong: no global table named ${name}`);
+    return table as GlobalTable<V>;
+  }
+
+  /** Answers an interactive query's path (every partition is local to the driver). */
+  query(pathname: string): QueryAnswer | undefined {
+    const state = {
+      partitionOf: (key: string) => partitionForKey(TOPIC, Buffer.from(key), this.tasks.length),
+      localValue: (partition: number, store: string, key: string) => ({ local: true as const, value: this.tasks[partition]?.stores.get(store)?.get(key) }),
+      assignedPartitions: this.tasks.map((t) => t.partition),
+    };
+    for (const topology of this.topologies) {
+      for (const query of topology.queries ?? []) {
+        const answer = queryAnswerer(query, state)(pathname);
+        if (answer) return answer;
+      }
+    }
+    return undefined;
   }
 
   /** Moves every partition's stream time to `ts`, letting idle windows close. */
@@ -88,6 +126,7 @@ export class TopologyTestDriver {
   /** A fresh driver whose stores are rebuilt from this one's changelog, as after a restart. */
   restart(): TopologyTestDriver {
     const next = new TopologyTestDriver(this.topologies, this.options);
+    for (const { table, record } of this.globalRecords) next.pipeGlobal(table, record.key, record.value);
     for (const task of next.tasks) {
       const changelogs = task.changelogs();
       for (const record of this.outputs) {
@@ -110,6 +149,7 @@ export class TopologyTestDriver {
       deadLetterTopic: 'dead-letter',
       partition,
       topologies: this.topologies,
+      globalTables: this.globalTables.tables,
       eventCodec: this.codec,
       deadLetterCodec: this.deadLetterCodec,
       limits: { maxRecordBytes: this.options.maxRecordBytes ?? 1024 * 1024, maxFutureSkewMs: 24 * 3_600_000, maxIdLength: 256 },

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { LifelongError } from '../errors/catalog.js';
 import type { Logger } from '../observability/logger.js';
+import type { GlobalTable, GlobalTableDefinition } from '../state/global-table.js';
 import type { KeyValueStore, ValueCodec } from '../state/store.js';
 import type { LogRecord } from '../transports/contract.js';
 
@@ -43,6 +44,8 @@ export interface PartitionContext {
   readonly topology: string;
   readonly logger: Logger;
   store<V>(name: string): KeyValueStore<V>;
+  /** A global table the topology declared (the whole table, shared by the instance's partitions; read only). */
+  globalTable<V>(name: string): GlobalTable<V>;
   /** Current stream time of the partition, epoch milliseconds (-Infinity before any record). */
   streamTime(): number;
   /** Routes a record to the dead-letter topic with the reason; processing goes on. */
@@ -61,11 +64,29 @@ export interface SinkDefinition {
   readonly table: string;
 }
 
+/**
+ * An interactive query: a GET route on the operations port answered from a store of the
+ * partition that owns the key. An instance that does not own it answers "not here"
+ * with the owning partition.
+ */
+export interface QueryDefinition<V = unknown> {
+  readonly name: string;
+  /** The route, with one `:key` segment, e.g. `/users/:key/interest`. */
+  readonly path: string;
+  readonly store: string;
+  readonly doc: string;
+  /** The answer for a key of a local partition; `value` is undefined when the store has none. */
+  answer(value: V | undefined, key: string): { readonly status: number; readonly body: unknown };
+}
+
 export interface TopologyDefinition<In> {
   readonly name: string;
   readonly doc: string;
   readonly stores: readonly StoreDefinition<never>[];
   readonly sinks: readonly SinkDefinition[];
+  /** Global tables the pipeline reads; the runtime loads them before the first record. */
+  readonly globalTables?: readonly GlobalTableDefinition<never>[];
+  readonly queries?: readonly QueryDefinition<never>[];
   pipeline(input$: Observable<StreamItem<In>>, context: PartitionContext): Observable<Emission>;
 }
 
@@ -73,11 +94,18 @@ export function defineStore<V>(definition: StoreDefinition<V>): StoreDefinition<
   return definition as unknown as StoreDefinition<never>;
 }
 
+export function defineQuery<V>(definition: QueryDefinition<V>): QueryDefinition<never> {
+  return definition as unknown as QueryDefinition<never>;
+}
+
 export function defineTopology<In>(definition: TopologyDefinition<In>): TopologyDefinition<In> {
   const names = new Set<string>();
   for (const store of definition.stores) {
     if (names.has(store.name)) throw new Error(`lifelong: topology ${definition.name} declares store ${store.name} twice`);
     names.add(store.name);
+  }
+  for (const query of definition.queries ?? []) {
+    if (!names.has(query.store)) throw new Error(`lifelong: query ${query.name} of topology ${definition.name} reads undeclared store ${query.store}`);
   }
   return Object.freeze(definition);
 }
@@ -92,6 +120,8 @@ export interface TopologyDescription {
   readonly source: string;
   readonly stores: ReadonlyArray<{ readonly name: string; readonly changelog: string; readonly doc: string }>;
   readonly sinks: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly target: string }>;
+  readonly globalTables?: ReadonlyArray<{ readonly name: string; readonly topic: string; readonly doc: string }>;
+  readonly queries?: ReadonlyArray<{ readonly name: string; readonly path: string; readonly store: string; readonly doc: string }>;
 }
 
 export function describeTopology(topology: TopologyDefinition<unknown>, applicationId: string, sourceTopic: string): TopologyDescription {
@@ -101,5 +131,7 @@ export function describeTopology(topology: TopologyDefinition<unknown>, applicat
     source: sourceTopic,
     stores: topology.stores.map((s) => ({ name: s.name, changelog: changelogTopic(applicationId, s.name), doc: s.doc })),
     sinks: topology.sinks.map((s) => ({ name: s.name, kind: s.kind, target: s.table })),
+    ...(topology.globalTables ? { globalTables: topology.globalTables.map((g) => ({ name: g.name, topic: g.topic, doc: g.doc })) } : {}),
+    ...(topology.queries ? { queries: topology.queries.map((q) => ({ name: q.name, path: q.path, store: q.store, doc: q.doc })) } : {}),
   };
 }

@@ -78,6 +78,20 @@ export interface ReadToEndOptions {
   readonly onPartitionDone?: (partition: number, records: number) => void;
 }
 
+export interface FollowOptions {
+  readonly topic: string;
+  /** Every record of every partition, from the start, in offset order per partition. */
+  readonly onRecord: (record: LogRecord) => void;
+}
+
+/** A live reader of a whole topic (the global tables): read to the end, then kept up to date. */
+export interface TopicFollower {
+  /** Resolves once every partition is read to the end offsets seen when following began. */
+  readonly caughtUp: Promise<void>;
+  /** Stops reading; no record is delivered once it resolves. */
+  stop(): Promise<void>;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'memory';
   /** Creates missing topics; existing ones are left as they are. */
@@ -90,6 +104,8 @@ export interface Transport {
   groupConsumer(options: { groupId: string; topic: string; concurrency: number; maxBatchRecords: number }): GroupConsumer;
   /** Reads partitions from their start to the end offsets seen when the call began. */
   readToEnd(options: ReadToEndOptions): Promise<void>;
+  /** Reads a whole topic from its start and keeps following it until stopped (no group offsets kept). */
+  follow(options: FollowOptions): TopicFollower;
   /** Plain (non-transactional) appends, for generators and tests; resolves once durable. */
   produce(records: readonly OutboundRecord[]): Promise<void>;
   close(): Promise<void>;

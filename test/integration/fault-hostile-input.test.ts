@@ -44,7 +44,7 @@ function hostile(records: OutboundRecord[], codec: AvroCodec<UserEvent>, topic: 
   plan.push(['LIFELONG_ERR_UNKNOWN_SCHEMA_ID', 5, (e) => ({ topic, key: key(e), value: framed(999, codec.encode(e)) })]);
   plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: Buffer.from(''), value: codec.encode({ ...e, userId: '', eventId: `${e.eventId}-x` }) })]);
   plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: key(e), value: codec.encode({ ...e, eventId: '' }) })]);
-  plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: null, value: codec.encode({ ...e, eventId: `${e.eventId}-nokey` }) })]);
+  plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: null, value: codec.encode({ ...e, eventId: `${e.eventId}-nokey` }), partition: 1 })]);
   plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: key(e), value: codec.encode({ ...e, eventId: `${e.eventId}-neg`, ts: -5 }) })]);
   plan.push(['LIFELONG_ERR_RECORD_INVALID', 5, (e) => ({ topic, key: key(e), value: codec.encode({ ...e, eventId: `${e.eventId}-fut`, ts: Date.now() + 400 * 24 * HOUR }) })]);
   plan.push(['LIFELONG_ERR_RECORD_TOO_LARGE', 2, (e) => ({ topic, key: key(e), value: Buffer.concat([codec.encode(e), Buffer.alloc(10 * 1024 * 1024, 1)]) })]);

@@ -128,7 +128,10 @@ export class KafkaTransport implements Transport {
       if (remaining.size === 0) finish();
     };
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => progress(event.payload.partition, Number(event.payload.lastOffset)));
-    consumer.on(consumer.events.CRASH, (event) => fail(event.payload.error));
+    // kafkajs reports every crash, also those it recovers from by restarting the consumer.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) fail(event.payload.error);
+    });
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });

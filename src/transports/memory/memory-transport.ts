@@ -1,5 +1,6 @@
-import type { AtomicCommit, GroupConsumer, GroupHandlers, OutboundRecord, ReadToEndOptions, TopicSpec, Transport } from '../contract.js';
+import type { AtomicCommit, FollowOptions, GroupConsumer, GroupHandlers, OutboundRecord, ReadToEndOptions, TopicFollower, TopicSpec, Transport } from '../contract.js';
 import { MemoryLog } from './memory-log.js';
+import { MemoryTopicFollower } from './memory-topic-follower.js';
 
 interface GroupMember {
   readonly consumer: MemoryGroupConsumer;
@@ -45,6 +46,10 @@ export class MemoryTransport implements Transport {
       for (const record of records) options.onRecord(record);
       options.onPartitionDone?.(partition, records.length);
     }
+  }
+
+  follow(options: FollowOptions): TopicFollower {
+    return new MemoryTopicFollower(this.log, options);
   }
 
   async produce(records: readonly OutboundRecord[]): Promise<void> {

@@ -110,6 +110,14 @@ describe('loadConfig', () => {
     rejects(() => loadConfig({ file }), 'consumer.maxBatchRecords', `file ${file}`, 'an integer');
   });
 
+  test('real-number options parse from strings and keep to their bounds', () => {
+    assert.equal(loadConfig({ env: { LIFELONG_LIFELONG_VALUE_GAMMA_PER_HOUR: ' 0.95 ' } }).lifelongValue.gammaPerHour, 0.95);
+    assert.equal(loadConfig({ flags: { 'lifelongValue.weights.gift': 0 } }).lifelongValue.weights.gift, 0, 'an inclusive bound');
+    rejects(() => loadConfig({ env: { LIFELONG_LIFELONG_VALUE_GAMMA_PER_HOUR: '1' } }), 'lifelongValue.gammaPerHour', 'env LIFELONG_LIFELONG_VALUE_GAMMA_PER_HOUR', 'a number > 0 and < 1');
+    rejects(() => loadConfig({ flags: { 'lifelongValue.weights.click': -1 } }), 'lifelongValue.weights.click', 'a number ≥ 0');
+    rejects(() => loadConfig({ env: { LIFELONG_LIFELONG_VALUE_LEARNING_RATE: 'fast' } }), 'lifelongValue.learningRate', '"fast"');
+  });
+
   test('an invalid enum or bool lists the accepted values', () => {
     rejects(() => loadConfig({ env: { LIFELONG_WIRE_FORMAT: 'json' } }), 'wireFormat', 'env LIFELONG_WIRE_FORMAT', 'auto | raw | confluent');
     rejects(() => loadConfig({ flags: { 'log.level': 'verbose' } }), 'log.level', 'flag --log-level', 'fatal | error | warn | info | debug | trace | silent');
@@ -197,6 +205,23 @@ describe('OPTIONS and the Config interface agree', () => {
     log: { level: 'info' },
     shutdownTimeoutMs: 1,
     interest: { embeddingDim: 1, signatures: 1, bitsPerSignature: 1, hashSeed: 1, longTermHalfLifeMs: 1, shortTermHalfLifeMs: 1, topCategories: 1, topAuthors: 1, indexItemsPerBucket: 1 },
+    lifelongValue: {
+      enabled: true,
+      gammaPerHour: 0.5,
+      decayHalfLifeHours: 1,
+      maxAuthorsPerUser: 1,
+      maxStepHours: 1,
+      transitions: 'sparse',
+      weights: { click: 1, follow: 1, gift: 1 },
+      backend: 'auto',
+      checkpointDir: '',
+      checkpointIntervalMs: 1,
+      batchSize: 1,
+      targetRefreshSteps: 1,
+      replayCapacity: 1,
+      learningRate: 1,
+      trainingShare: 1,
+    },
     demo: { users: 1, days: 1, seed: 1 },
   };
 

@@ -1,0 +1,169 @@
+import { endianness } from 'node:os';
+import { LifelongError } from '../errors/catalog.js';
+import type { ValueCodec } from './store.js';
+
+/**
+ * A compact binary encoding for float-heavy store values (embedding sums, decayed
+ * weights): JSON of a Float32Array is about four times larger than its bytes and slow
+ * to parse, and every dirty key is encoded again at each commit. Numbers are written
+ * little-endian; strings are length-prefixed UTF-8 (null allowed).
+ */
+export function binaryCodec<V>(spec: { write(value: V, out: BinaryWriter): void; read(input: BinaryReader): V }): ValueCodec<V> {
+  return {
+    encode: (value) => {
+      const out = new BinaryWriter();
+      spec.write(value, out);
+      return out.finish();
+    },
+    decode: (bytes) => {
+      const input = new BinaryReader(bytes);
+      const value = spec.read(input);
+      input.expectEnd();
+      return value;
+    },
+  };
+}
+
+/** Float arrays are copied byte for byte where the machine is little-endian (every platform Node ships for). */
+const NATIVE_LE = endianness() === 'LE';
+const NULL_STRING = 0xffffffff;
+
+export class BinaryWriter {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(initialBytes = 256) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  u8(value: number): this {
+    this.reserve(1);
+    this.buffer.writeUInt8(value, this.length);
+    this.length += 1;
+    return this;
+  }
+
+  u16(value: number): this {
+    this.reserve(2);
+    this.buffer.writeUInt16LE(value, this.length);
+    this.length += 2;
+    return this;
+  }
+
+  u32(value: number): this {
+    this.reserve(4);
+    this.buffer.writeUInt32LE(value, this.length);
+    this.length += 4;
+    return this;
+  }
+
+  f64(value: number): this {
+    this.reserve(8);
+    this.buffer.writeDoubleLE(value, this.length);
+    this.length += 8;
+    return this;
+  }
+
+  /** The floats only: the reader must know how many to expect. */
+  f32Array(values: Float32Array): this {
+    const bytes = values.length * 4;
+    this.reserve(bytes);
+    if (NATIVE_LE) {
+      this.buffer.set(new Uint8Array(values.buffer, values.byteOffset, bytes), this.length);
+    } else {
+      for (let i = 0; i < values.length; i++) this.buffer.writeFloatLE(values[i]!, this.length + i * 4);
+    }
+    this.length += bytes;
+    return this;
+  }
+
+  string(value: string | null): this {
+    if (value === null) return this.u32(NULL_STRING);
+    const bytes = Buffer.byteLength(value);
+    this.u32(bytes);
+    this.reserve(bytes);
+    this.buffer.write(value, this.length, 'utf8');
+    this.length += bytes;
+    return this;
+  }
+
+  /** A copy of exactly the bytes written. */
+  finish(): Buffer {
+    return Buffer.from(this.buffer.subarray(0, this.length));
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+}
+
+export class BinaryReader {
+  private offset = 0;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  u8(): number {
+    this.need(1);
+    const value = this.bytes.readUInt8(this.offset);
+    this.offset += 1;
+    return value;
+  }
+
+  u16(): number {
+    this.need(2);
+    const value = this.bytes.readUInt16LE(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.bytes.readUInt32LE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  f64(): number {
+    this.need(8);
+    const value = this.bytes.readDoubleLE(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  /** Reads `target.length` floats into `target` (a fresh array: it must not share the record's bytes). */
+  f32Array(target: Float32Array): Float32Array {
+    const bytes = target.length * 4;
+    this.need(bytes);
+    if (NATIVE_LE) {
+      new Uint8Array(target.buffer, target.byteOffset, bytes).set(this.bytes.subarray(this.offset, this.offset + bytes));
+    } else {
+      for (let i = 0; i < target.length; i++) target[i] = this.bytes.readFloatLE(this.offset + i * 4);
+    }
+    this.offset += bytes;
+    return target;
+  }
+
+  string(): string | null {
+    const bytes = this.u32();
+    if (bytes === NULL_STRING) return null;
+    this.need(bytes);
+    const value = this.bytes.toString('utf8', this.offset, this.offset + bytes);
+    this.offset += bytes;
+    return value;
+  }
+
+  expectEnd(): void {
+    if (this.offset !== this.bytes.length) throw truncated(`${this.bytes.length - this.offset} trailing bytes`);
+  }
+
+  private need(bytes: number): void {
+    if (this.offset + bytes > this.bytes.length) throw truncated(`needs ${bytes} bytes at offset ${this.offset} of ${this.bytes.length}`);
+  }
+}
+
+function truncated(detail: string): LifelongError {
+  return new LifelongError('DECODE_FAILED', { what: 'binary store value', detail });
+}

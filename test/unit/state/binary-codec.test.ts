@@ -1,0 +1,63 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { binaryCodec, BinaryReader, BinaryWriter } from '../../../src/state/binary-codec.js';
+import { isLifelongError } from '../../../src/errors/catalog.js';
+
+interface Sample {
+  small: number;
+  medium: number;
+  count: number;
+  time: number;
+  floats: Float32Array;
+  name: string | null;
+}
+
+const codec = binaryCodec<Sample>({
+  write: (v, out) => out.u8(v.small).u16(v.medium).u32(v.count).f64(v.time).u32(v.floats.length).f32Array(v.floats).string(v.name),
+  read: (input) => ({ small: input.u8(), medium: input.u16(), count: input.u32(), time: input.f64(), floats: input.f32Array(new Float32Array(input.u32())), name: input.string() }),
+});
+
+const sample = fc.record({
+  small: fc.integer({ min: 0, max: 255 }),
+  medium: fc.integer({ min: 0, max: 65_535 }),
+  count: fc.nat(),
+  time: fc.double(),
+  floats: fc.float32Array({ maxLength: 300 }),
+  name: fc.option(fc.string({ unit: 'binary', maxLength: 40 }), { nil: null }),
+});
+
+describe('binaryCodec', () => {
+  test('round-trips every field exactly (floats bit for bit, any UTF-16 string, null)', () => {
+    fc.assert(
+      fc.property(sample, (v) => {
+        const back = codec.decode(codec.encode(v));
+        assert.deepEqual(Buffer.from(back.floats.buffer), Buffer.from(v.floats.buffer));
+        assert.ok(Object.is(back.time, v.time));
+        assert.deepEqual({ ...back, floats: null }, { ...v, floats: null, name: v.name === null ? null : Buffer.from(v.name).toString('utf8') });
+      }),
+    );
+  });
+
+  test('decoded float arrays do not share memory with the record', () => {
+    const bytes = codec.encode({ small: 1, medium: 2, count: 3, time: 4, floats: Float32Array.of(1, 2, 3), name: 'x' });
+    const back = codec.decode(bytes);
+    bytes.fill(0);
+    assert.deepEqual([...back.floats], [1, 2, 3]);
+  });
+
+  test('a writer grows from a tiny buffer', () => {
+    const out = new BinaryWriter(1);
+    out.f32Array(new Float32Array(1000).fill(0.5)).string('é'.repeat(100));
+    const input = new BinaryReader(out.finish());
+    assert.equal(input.f32Array(new Float32Array(1000))[999], 0.5);
+    assert.equal(input.string(), 'é'.repeat(100));
+    input.expectEnd();
+  });
+
+  test('truncated or over-long input is refused with DECODE_FAILED', () => {
+    const bytes = codec.encode({ small: 1, medium: 2, count: 3, time: 4, floats: Float32Array.of(1), name: 'name' });
+    assert.throws(() => codec.decode(bytes.subarray(0, bytes.length - 2)), (e: unknown) => isLifelongError(e, 'DECODE_FAILED'));
+    assert.throws(() => codec.decode(Buffer.concat([bytes, Buffer.from([0])])), (e: unknown) => isLifelongError(e, 'DECODE_FAILED') && e.message.includes('trailing'));
+  });
+});
