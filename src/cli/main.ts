@@ -37,6 +37,10 @@ addConfigOptions(
   try {
     await instance.stop();
     clearTimeout(timer);
+    // Everything is committed and closed: exit now rather than wait for client
+    // libraries' stray timers and sockets (kafkajs leaves some after a broker restart).
+    logger.info('stopped; exiting');
+    process.exit(0);
   } catch (error) {
     logger.error({ err: error }, 'shutdown failed');
     process.exit(1);

@@ -5,6 +5,7 @@ import { withHeartbeats } from '../../runtime/heartbeats.js';
 import { toTopicMessages } from './kafka-transport.js';
 
 const HEARTBEAT_WHILE_WAITING_MS = 1_000;
+const FATAL_CRASH_BACKOFF_MS = 1_000;
 
 export interface KafkaGroupOptions {
   readonly groupId: string;
@@ -23,7 +24,7 @@ export interface KafkaGroupOptions {
  * the style of Kafka Streams' per-task producers).
  */
 export class KafkaGroupConsumer implements GroupConsumer {
-  private readonly consumer: kafkajs.Consumer;
+  private consumer: kafkajs.Consumer;
   private readonly producers = new Map<number, kafkajs.Producer>();
   private readonly resolvers = new Map<number, (offset: string) => void>();
   private owned = new Set<number>();
@@ -36,7 +37,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
     private readonly options: KafkaGroupOptions,
     private readonly logger: Logger,
   ) {
-    this.consumer = kafka.consumer({
+    this.consumer = this.newConsumer();
+  }
+
+  private newConsumer(): kafkajs.Consumer {
+    const { options } = this;
+    return this.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
@@ -47,7 +53,29 @@ export class KafkaGroupConsumer implements GroupConsumer {
   }
 
   async run(handlers: GroupHandlers): Promise<void> {
-    const { consumer, options } = this;
+    await this.runConsumer(this.consumer, handlers);
+  }
+
+  /**
+   * kafkajs restarts a consumer after retriable failures only; some it calls fatal are
+   * not (a group coordinator that is still missing after a broker restart). Then the
+   * consumer is replaced by a new one, which joins as a new member: its partitions
+   * are fenced and restored as after any lost membership.
+   */
+  private replaceAfterFatalCrash(handlers: GroupHandlers, error: unknown): void {
+    this.logger.error({ err: error }, 'the consumer stopped on an error kafkajs does not retry; starting a new one');
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.consumer = this.newConsumer();
+      this.runConsumer(this.consumer, handlers).catch((failure: unknown) => this.replaceAfterFatalCrash(handlers, failure));
+    }, FATAL_CRASH_BACKOFF_MS).unref();
+  }
+
+  private async runConsumer(consumer: kafkajs.Consumer, handlers: GroupHandlers): Promise<void> {
+    const { options } = this;
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart && !this.stopped && consumer === this.consumer) this.replaceAfterFatalCrash(handlers, event.payload.error);
+    });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = [...(event.payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);
       // A new member id means the group dropped us (a missed heartbeat, a long stall)
@@ -98,8 +126,9 @@ export class KafkaGroupConsumer implements GroupConsumer {
   async commit(partition: number, unit: AtomicCommit): Promise<void> {
     const producer = this.producers.get(partition);
     if (!producer) throw new Error(`lifelong: no transactional producer for partition ${partition} (not owned)`);
-    const transaction = await producer.transaction();
+    let transaction: kafkajs.Transaction | undefined;
     try {
+      transaction = await producer.transaction();
       if (unit.outputs.length > 0) await transaction.sendBatch({ topicMessages: toTopicMessages(unit.outputs), acks: -1 });
       await transaction.sendOffsets({
         consumerGroupId: this.options.groupId,
@@ -107,11 +136,12 @@ export class KafkaGroupConsumer implements GroupConsumer {
       });
       await transaction.commit();
     } catch (error) {
-      await transaction.abort().catch(() => {});
-      if (isFenced(error)) {
-        this.logger.warn({ partition }, 'transactional producer fenced by another member; it will be replaced');
-        await this.closeProducer(partition);
-      }
+      await transaction?.abort().catch(() => {});
+      // Whatever went wrong (fenced by another member, a broker that died mid-commit and
+      // left the producer in COMMITTING), a fresh producer is the way back: its init
+      // fences the old one and resolves its open transaction.
+      this.logger.warn({ partition, err: error, fenced: isFenced(error) }, 'commit failed; the transactional producer will be replaced');
+      await this.closeProducer(partition);
       throw error;
     }
     this.resolvers.get(partition)?.(String(unit.consumed.nextOffset - 1));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
 import type { FollowOptions, TopicFollower } from '../contract.js';
+import { retryingAdmin } from './kafka-transport.js';
 
 export interface KafkaFollowerSettings {
   readonly clientId: string;
@@ -48,7 +49,8 @@ export class KafkaTopicFollower implements TopicFollower {
 
   private async start(): Promise<void> {
     const { topic, onRecord } = this.options;
-    const offsets = await (await this.admin()).fetchTopicOffsets(topic);
+    const admin = await this.admin();
+    const offsets = await retryingAdmin(() => admin.fetchTopicOffsets(topic));
     const remaining = new Map<number, number>();
     for (const o of offsets) if (Number(o.high) > Number(o.low)) remaining.set(o.partition, Number(o.high) - 1);
     if (remaining.size === 0) this.finish();

@@ -66,7 +66,7 @@ export class KafkaTransport implements Transport {
 
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.connectedAdmin();
-    const metadata = await this.retrying(() => admin.fetchTopicMetadata({ topics: [topic] }));
+    const metadata = await retryingAdmin(() => admin.fetchTopicMetadata({ topics: [topic] }));
     const found = metadata.topics[0];
     if (!found) throw new Error(`lifelong: topic ${topic} not found`);
     return found.partitions.length;
@@ -74,13 +74,13 @@ export class KafkaTransport implements Transport {
 
   async endOffsets(topic: string): Promise<Map<number, number>> {
     const admin = await this.connectedAdmin();
-    const offsets = await this.retrying(() => admin.fetchTopicOffsets(topic));
+    const offsets = await retryingAdmin(() => admin.fetchTopicOffsets(topic));
     return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
     const admin = await this.connectedAdmin();
-    const [result] = await this.retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+    const [result] = await retryingAdmin(() => admin.fetchOffsets({ groupId, topics: [topic] }));
     const committed = new Map<number, number>();
     for (const p of result?.partitions ?? []) if (Number(p.offset) >= 0) committed.set(p.partition, Number(p.offset));
     return committed;
@@ -100,7 +100,7 @@ export class KafkaTransport implements Transport {
    */
   async readToEnd(options: ReadToEndOptions): Promise<void> {
     const admin = await this.connectedAdmin();
-    const offsets = await this.retrying(() => admin.fetchTopicOffsets(options.topic));
+    const offsets = await retryingAdmin(() => admin.fetchTopicOffsets(options.topic));
     const wanted = new Set(options.partitions ?? offsets.map((o) => o.partition));
     const remaining = new Map<number, number>();
     const counts = new Map<number, number>();
@@ -176,15 +176,6 @@ export class KafkaTransport implements Transport {
     if (this.adminConnected) await this.admin.disconnect();
   }
 
-  /**
-   * Admin calls that a young topic or broker answers with retriable errors
-   * (NOT_LEADER right after creation, NOT_COORDINATOR while __consumer_offsets is
-   * created), which kafkajs's admin does not always retry itself.
-   */
-  private retrying<T>(call: () => Promise<T>): Promise<T> {
-    return retry(call, ADMIN_RETRY, { isRetriable: isRetriableKafkaError });
-  }
-
   private async connectedAdmin(): Promise<kafkajs.Admin> {
     this.adminConnected ??= this.admin.connect();
     await this.adminConnected;
@@ -193,6 +184,15 @@ export class KafkaTransport implements Transport {
 }
 
 const ADMIN_RETRY = { initialDelayMs: 100, maxDelayMs: 2_000, maxAttempts: 30 };
+
+/**
+ * Admin calls that a young topic or broker answers with retriable errors
+ * (NOT_LEADER right after creation, NOT_COORDINATOR while __consumer_offsets is
+ * created), which kafkajs's admin does not always retry itself.
+ */
+export function retryingAdmin<T>(call: () => Promise<T>): Promise<T> {
+  return retry(call, ADMIN_RETRY, { isRetriable: isRetriableKafkaError });
+}
 
 function isRetriableKafkaError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
