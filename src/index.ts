@@ -3,7 +3,7 @@
  */
 export { LifelongError, isLifelongError, messageOf, type ErrorCode } from './errors/catalog.js';
 export type { Logger } from './observability/logger.js';
-export { EVENT_TYPES, type EventType, type UserEvent, type Item, type Recommendation, type RecommendedItem, type DeadLetter } from './serde/records.js';
+export { EVENT_TYPES, userEvent, type EventType, type UserEvent, type Item, type Recommendation, type RecommendedItem, type DeadLetter } from './serde/records.js';
 export { AvroCodec, LocalSchemaRegistry, type WireFormat } from './serde/avro.js';
 export { jsonCodec, type KeyValueStore, type ValueCodec } from './state/store.js';
 export { binaryCodec, BinaryReader, BinaryWriter } from './state/binary-codec.js';

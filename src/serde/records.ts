@@ -38,6 +38,21 @@ export interface UserEvent {
   ts: number;
 }
 
+/** A UserEvent with the given fields; every optional field not given is null. */
+export function userEvent(fields: Partial<UserEvent> & Pick<UserEvent, 'eventId' | 'userId' | 'type' | 'ts'>): UserEvent {
+  return {
+    sessionId: null,
+    itemId: null,
+    authorId: null,
+    category: null,
+    requestId: null,
+    position: null,
+    dwellMs: null,
+    value: null,
+    ...fields,
+  };
+}
+
 export interface Item {
   itemId: string;
   authorId: string;

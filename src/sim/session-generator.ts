@@ -1,4 +1,4 @@
-import type { UserEvent } from '../serde/records.js';
+import { userEvent, type UserEvent } from '../serde/records.js';
 import { SeededRandom } from './random.js';
 
 export interface SessionGeneratorOptions {
@@ -95,19 +95,5 @@ function session(userId: string, n: number, startMs: number, random: SeededRando
 }
 
 function event(userId: string, eventId: string, type: UserEvent['type'], ts: number, fields: Partial<UserEvent>): UserEvent {
-  return {
-    eventId,
-    userId,
-    sessionId: null,
-    type,
-    itemId: null,
-    authorId: null,
-    category: null,
-    requestId: null,
-    position: null,
-    dwellMs: null,
-    value: null,
-    ...fields,
-    ts,
-  };
+  return userEvent({ ...fields, eventId, userId, type, ts });
 }

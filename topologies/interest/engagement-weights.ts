@@ -1,4 +1,6 @@
 import type { UserEvent } from '../../src/index.js';
+// One scale of engagement depth for every topology: the session score and interest agree.
+import { DWELL_CREDIT_PER_MINUTE, ENGAGEMENT_DEPTH, NOT_INTERESTED_PENALTY, SKIP_PENALTY } from '../session-metrics/engagement.js';
 
 /**
  * How much an event says about a user's interest, by depth of engagement:
@@ -10,14 +12,9 @@ import type { UserEvent } from '../../src/index.js';
  * the category distribution; `author` moves the author distribution.
  */
 const CONTENT: Partial<Record<UserEvent['type'], number>> = {
-  CLICK: 1,
-  LIKE: 2,
-  SHARE: 3,
-  COMMENT: 3,
-  FOLLOW: 4,
-  GIFT: 5,
-  SKIP: -0.5,
-  NOT_INTERESTED: -1,
+  ...ENGAGEMENT_DEPTH,
+  SKIP: -SKIP_PENALTY,
+  NOT_INTERESTED: -NOT_INTERESTED_PENALTY,
 };
 
 const AUTHOR: Partial<Record<UserEvent['type'], number>> = {
@@ -25,8 +22,8 @@ const AUTHOR: Partial<Record<UserEvent['type'], number>> = {
   UNFOLLOW: -4,
 };
 
-/** Dwell earns this much weight per minute, up to DWELL_CAP (five minutes ≈ one click). */
-export const DWELL_PER_MINUTE = 0.2;
+/** Dwell earns this much weight per minute (as in the session score), up to DWELL_CAP (five minutes ≈ one click). */
+export const DWELL_PER_MINUTE = DWELL_CREDIT_PER_MINUTE;
 export const DWELL_CAP = 1;
 
 export function contentWeight(event: UserEvent): number {
