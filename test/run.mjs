@@ -24,7 +24,6 @@ if (services.status === 0) {
   started = !wasRunning;
   env.LIFELONG_TEST_BROKERS ??= `127.0.0.1:${process.env.KAFKA_PORT ?? 19092}`;
   env.LIFELONG_TEST_CLICKHOUSE_URL ??= process.env.CLICKHOUSE_URL ?? `http://127.0.0.1:${process.env.CLICKHOUSE_HTTP_PORT ?? 18123}`;
-  env.CLICKHOUSE_URL ??= env.LIFELONG_TEST_CLICKHOUSE_URL;
   console.log(`\n>>> integration tests run against real services: Kafka ${env.LIFELONG_TEST_BROKERS}, ClickHouse ${env.LIFELONG_TEST_CLICKHOUSE_URL}\n`);
 } else if (ci) {
   console.error('\n!!! CI=true and the local services did not start: failing (see the messages above).\n');

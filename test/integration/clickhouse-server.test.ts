@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { connectClickHouse, type ClickHouseHandle } from '../../src/sinks/clickhouse/connect.js';
 import { isLifelongError } from '../../src/errors/catalog.js';
 import { clickHouseContract, rows } from '../support/clickhouse-contract.js';
+import { TEST_CLICKHOUSE_URL } from '../support/services.js';
 
 /*
  * The shared ClickHouse checks (test/support/clickhouse-contract.ts), as in
@@ -13,7 +14,7 @@ import { clickHouseContract, rows } from '../support/clickhouse-contract.js';
  * the Debian clickhouse-server 18.16 from deploy/local/clickhouse.sh), plus what is
  * particular to it. Each run uses its own database and drops it afterwards.
  */
-const URL_ = process.env['CLICKHOUSE_URL'] ?? 'http://127.0.0.1:18123';
+const URL_ = TEST_CLICKHOUSE_URL;
 const IN_CI = process.env['CI'] === 'true';
 const DATABASE = `lifelong_it_${process.pid}_${Date.now() % 1_000_000}`;
 
