@@ -1,7 +1,8 @@
 import { ignoreElements, tap } from 'rxjs';
-import { defineStore, defineTopology, jsonCodec, Learner, LifelongError, pairKey, type BackendPreference, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
+import { defineStore, defineTopology, jsonCodec, Learner, LifelongError, pairKey, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
 import { lifelongValueFeatureNames, pairFeatures, withEmbedding, type PairEmbeddingProvider } from './features.js';
 import { applyCounts, countRequest, evictionCandidate, HOUR_MS, newPair, newUserIndex, rewardsOf, type OpenStep, type PairState, type RetentionWeights, type UserIndex } from './pair-state.js';
+import type { Config } from '../../src/config/config.js';
 
 export { lifelongValueFeatureNames, PAIR_FEATURES, type PairEmbeddingProvider } from './features.js';
 export type { PairState, UserIndex, OpenStep } from './pair-state.js';
@@ -42,23 +43,8 @@ export interface LifelongValueOptions {
   readonly authorOf?: (itemId: string) => string | undefined;
 }
 
-/** The settings of the `lifelongValue.*` options (Config['lifelongValue'] has this shape). */
-export interface LifelongValueSettings {
-  readonly gammaPerHour: number;
-  readonly decayHalfLifeHours: number;
-  readonly maxAuthorsPerUser: number;
-  readonly maxStepHours: number;
-  readonly transitions: TransitionView;
-  readonly weights: RetentionWeights;
-  readonly backend: BackendPreference;
-  readonly checkpointDir: string;
-  readonly checkpointIntervalMs: number;
-  readonly batchSize: number;
-  readonly targetRefreshSteps: number;
-  readonly replayCapacity: number;
-  readonly learningRate: number;
-  readonly trainingShare: number;
-}
+/** The settings of the `lifelongValue.*` options, as the validated config carries them. */
+export type LifelongValueSettings = Omit<Config['lifelongValue'], 'enabled'>;
 
 /**
  * The topology's options and its learner, from settings. The learner is a process-level
