@@ -180,7 +180,12 @@ format_storage() {
   if [ -f "$DATA_DIR/meta.properties" ]; then return 0; fi
   # Cluster id: 16 random bytes, base64url without padding (what Uuid.randomUuid() produces).
   local cluster_id
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # Kafka's own random-uuid never starts with '-', because the tool's argument
+  # parser would read such an id as an option; draw again until ours doesn't.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   log "formatting storage in $DATA_DIR (cluster id $cluster_id)"
   java_tool 120 kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted >/dev/null \
     || die "storage format failed"
