@@ -61,6 +61,8 @@ export async function startInstance(config: Config, topologies: readonly Topolog
   const sinks = new Map<string, RowSink<Record<string, unknown>>>();
   for (const topology of topologies) {
     for (const sink of topology.sinks) {
+      // Topic sinks go out with the batch's commit; only tables need a row sink.
+      if (sink.kind !== 'clickhouse') continue;
       sinks.set(
         sink.name,
         clickHouseSink(clickhouse, {

@@ -6,7 +6,7 @@ import type { AvroCodec } from '../serde/avro.js';
 import type { DeadLetter, DeadLetterStage, UserEvent } from '../serde/records.js';
 import type { GlobalTable } from '../state/global-table.js';
 import { ChangelogStore, jsonCodec, type KeyValueStore, type ValueCodec } from '../state/store.js';
-import { changelogTopic, type Emission, type PartitionContext, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
+import { changelogTopic, type Emission, type PartitionContext, type ReadableStore, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
 import type { LogRecord, OutboundRecord } from '../transports/contract.js';
 import { admit, type GuardLimits } from './input-guard.js';
 
@@ -76,6 +76,8 @@ export class PartitionTask {
   private nextTickAt = Infinity;
   private rows = new Map<string, Record<string, unknown>[]>();
   private deadLetters: OutboundRecord[] = [];
+  /** Records for topic sinks, committed with the batch. */
+  private results: OutboundRecord[] = [];
   private readonly clock: () => number;
 
   constructor(private readonly options: PartitionTaskOptions) {
@@ -83,6 +85,9 @@ export class PartitionTask {
     this.seen = this.addStore(RUNTIME_STORES.seenEvents, jsonCodec<string[]>());
     this.progress = this.addStore(RUNTIME_STORES.progress, jsonCodec<number>());
     for (const topology of options.topologies) {
+      for (const read of topology.reads ?? []) {
+        if (!this.stores.has(read)) throw new Error(`lifelong: topology ${topology.name} reads store ${read}, which no topology before it declares`);
+      }
       for (const store of topology.stores) this.addStore(store.name, store.codec);
     }
     for (const topology of options.topologies) this.pipelines.push(this.startPipeline(topology));
@@ -119,13 +124,13 @@ export class PartitionTask {
       this.nextOffset = record.offset + 1;
     }
     if (records.length > 0) this.progress.put(NEXT_OFFSET_KEY, this.nextOffset);
-    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: this.nextOffset };
+    return { rows: this.takeRows(), outputs: [...this.takeOutputs(), ...this.changelogRecords()], nextOffset: this.nextOffset };
   }
 
   /** Pushes a stream-time tick as if a record at `ts` had arrived (test driver, shutdown tooling). */
   advanceTo(ts: number): BatchEffects {
     this.advanceStreamTime(ts, true);
-    return { rows: this.takeRows(), outputs: [...this.takeDeadLetters(), ...this.changelogRecords()], nextOffset: this.nextOffset };
+    return { rows: this.takeRows(), outputs: [...this.takeOutputs(), ...this.changelogRecords()], nextOffset: this.nextOffset };
   }
 
   close(): void {
@@ -202,6 +207,7 @@ export class PartitionTask {
 
   private contextFor(topology: TopologyDefinition<UserEvent>): PartitionContext {
     const declared = new Set(topology.stores.map((s) => s.name));
+    const readable = new Set([...declared, ...(topology.reads ?? [])]);
     const declaredGlobals = new Set((topology.globalTables ?? []).map((g) => g.name));
     return {
       partition: this.options.partition,
@@ -211,6 +217,11 @@ export class PartitionTask {
         const store = this.stores.get(name);
         if (!store || !declared.has(name)) throw new Error(`lifelong: topology ${topology.name} did not declare a store named ${name}`);
         return store as unknown as KeyValueStore<V>;
+      },
+      readStore: <V>(name: string): ReadableStore<V> => {
+        const store = this.stores.get(name);
+        if (!store || !readable.has(name)) throw new Error(`lifelong: topology ${topology.name} did not declare that it reads a store named ${name}`);
+        return store as unknown as ReadableStore<V>;
       },
       globalTable: <V>(name: string): GlobalTable<V> => {
         const table = this.options.globalTables?.get(name);
@@ -223,7 +234,13 @@ export class PartitionTask {
   }
 
   private collect(topology: TopologyDefinition<UserEvent>, emission: Emission): void {
-    if (!topology.sinks.some((s) => s.name === emission.sink)) throw new Error(`lifelong: topology ${topology.name} emitted to undeclared sink ${emission.sink}`);
+    const sink = topology.sinks.find((s) => s.name === emission.sink);
+    if (!sink) throw new Error(`lifelong: topology ${topology.name} emitted to undeclared sink ${emission.sink}`);
+    if (sink.kind === 'topic') {
+      const key = emission.key === undefined ? null : Buffer.from(emission.key);
+      this.results.push({ topic: sink.topic, key, value: sink.encode(emission.value) });
+      return;
+    }
     let rows = this.rows.get(emission.sink);
     if (!rows) this.rows.set(emission.sink, (rows = []));
     rows.push(emission.value);
@@ -273,9 +290,11 @@ export class PartitionTask {
     return rows;
   }
 
-  private takeDeadLetters(): OutboundRecord[] {
-    const letters = this.deadLetters;
+  /** Topic-sink results then dead letters, in the order they arose within each. */
+  private takeOutputs(): OutboundRecord[] {
+    const outputs = [...this.results, ...this.deadLetters];
+    this.results = [];
     this.deadLetters = [];
-    return letters;
+    return outputs;
   }
 }

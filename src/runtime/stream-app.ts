@@ -69,8 +69,15 @@ export class StreamApp extends EventEmitter {
       { name: options.inputTopic, partitions },
       { name: options.deadLetterTopic, partitions },
       ...stores.map((store) => ({ name: changelogTopic(options.applicationId, store), partitions, compacted: true })),
+      ...this.resultTopics().map((name) => ({ name, partitions })),
       ...this.globalTables.topicSpecs(partitions),
     ];
+  }
+
+  /** Topics the topologies' topic sinks write to (keyed like the input, so as many partitions). */
+  private resultTopics(): string[] {
+    const topics = this.options.topologies.flatMap((t) => t.sinks.flatMap((s) => (s.kind === 'topic' ? [s.topic] : [])));
+    return [...new Set(topics)];
   }
 
   async start(): Promise<void> {

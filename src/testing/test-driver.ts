@@ -112,6 +112,11 @@ export class TopologyTestDriver {
     return this.outputs.filter((o) => o.topic === 'dead-letter' && o.value !== null).map((o) => this.deadLetterCodec.decode(o.value!));
   }
 
+  /** Records a topic sink wrote to `topic`, in order, decoded with `decode`. */
+  results<V>(topic: string, decode: (bytes: Buffer) => V): Array<{ readonly key: string | null; readonly value: V }> {
+    return this.outputs.filter((o) => o.topic === topic && o.value !== null).map((o) => ({ key: o.key?.toString('utf8') ?? null, value: decode(o.value!) }));
+  }
+
   changelog(topicSuffix: string): OutboundRecord[] {
     return this.outputs.filter((o) => o.topic.endsWith(`${topicSuffix}-changelog`));
   }

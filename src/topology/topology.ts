@@ -3,6 +3,9 @@ import type { LifelongError } from '../errors/catalog.js';
 import type { Logger } from '../observability/logger.js';
 import type { GlobalTable, GlobalTableDefinition } from '../state/global-table.js';
 import type { KeyValueStore, ValueCodec } from '../state/store.js';
+
+/** What a topology may do with a store it reads but does not own. */
+export type ReadableStore<V> = Pick<KeyValueStore<V>, 'get'>;
 import type { LogRecord } from '../transports/contract.js';
 
 /**
@@ -37,6 +40,8 @@ export type StreamItem<T> = StreamRecord<T> | StreamTick;
 export interface Emission {
   readonly sink: string;
   readonly value: Record<string, unknown>;
+  /** The record key, for a topic sink (a ClickHouse sink ignores it). */
+  readonly key?: string;
 }
 
 export interface PartitionContext {
@@ -44,6 +49,12 @@ export interface PartitionContext {
   readonly topology: string;
   readonly logger: Logger;
   store<V>(name: string): KeyValueStore<V>;
+  /**
+   * Read-only access to a store another topology of the application owns (declared in
+   * `reads`). Pipelines run in the application's order, so a record has already updated
+   * the stores of the topologies listed before this one.
+   */
+  readStore<V>(name: string): ReadableStore<V>;
   /** A global table the topology declared (the whole table, shared by the instance's partitions; read only). */
   globalTable<V>(name: string): GlobalTable<V>;
   /** Current stream time of the partition, epoch milliseconds (-Infinity before any record). */
@@ -58,10 +69,29 @@ export interface StoreDefinition<V = unknown> {
   readonly codec: ValueCodec<V>;
 }
 
-export interface SinkDefinition {
+/** Rows for a ClickHouse table, written before the batch commits (idempotent on replay). */
+export interface ClickHouseSinkDefinition {
   readonly name: string;
   readonly kind: 'clickhouse';
   readonly table: string;
+}
+
+/**
+ * Records for a topic, committed in the same transaction as the batch's changelog writes
+ * and input offsets: a consumer reading committed records sees each output exactly once.
+ */
+export interface TopicSinkDefinition {
+  readonly name: string;
+  readonly kind: 'topic';
+  readonly topic: string;
+  readonly encode: (value: Record<string, unknown>) => Buffer;
+}
+
+export type SinkDefinition = ClickHouseSinkDefinition | TopicSinkDefinition;
+
+/** Where a sink writes, for descriptions and logs. */
+export function sinkTarget(sink: SinkDefinition): string {
+  return sink.kind === 'clickhouse' ? sink.table : sink.topic;
 }
 
 /**
@@ -83,6 +113,8 @@ export interface TopologyDefinition<In> {
   readonly name: string;
   readonly doc: string;
   readonly stores: readonly StoreDefinition<never>[];
+  /** Stores of topologies listed earlier in the application that this one reads (never writes). */
+  readonly reads?: readonly string[];
   readonly sinks: readonly SinkDefinition[];
   /** Global tables the pipeline reads; the runtime loads them before the first record. */
   readonly globalTables?: readonly GlobalTableDefinition<never>[];
@@ -105,7 +137,7 @@ export function defineTopology<In>(definition: TopologyDefinition<In>): Topology
     names.add(store.name);
   }
   for (const query of definition.queries ?? []) {
-    if (!names.has(query.store)) throw new Error(`lifelong: query ${query.name} of topology ${definition.name} reads undeclared store ${query.store}`);
+    if (!names.has(query.store) && !(definition.reads ?? []).includes(query.store)) throw new Error(`lifelong: query ${query.name} of topology ${definition.name} reads undeclared store ${query.store}`);
   }
   return Object.freeze(definition);
 }
@@ -120,6 +152,7 @@ export interface TopologyDescription {
   readonly source: string;
   readonly stores: ReadonlyArray<{ readonly name: string; readonly changelog: string; readonly doc: string }>;
   readonly sinks: ReadonlyArray<{ readonly name: string; readonly kind: string; readonly target: string }>;
+  readonly reads?: readonly string[];
   readonly globalTables?: ReadonlyArray<{ readonly name: string; readonly topic: string; readonly doc: string }>;
   readonly queries?: ReadonlyArray<{ readonly name: string; readonly path: string; readonly store: string; readonly doc: string }>;
 }
@@ -130,7 +163,8 @@ export function describeTopology(topology: TopologyDefinition<unknown>, applicat
     doc: topology.doc,
     source: sourceTopic,
     stores: topology.stores.map((s) => ({ name: s.name, changelog: changelogTopic(applicationId, s.name), doc: s.doc })),
-    sinks: topology.sinks.map((s) => ({ name: s.name, kind: s.kind, target: s.table })),
+    sinks: topology.sinks.map((s) => ({ name: s.name, kind: s.kind, target: sinkTarget(s) })),
+    ...(topology.reads ? { reads: topology.reads } : {}),
     ...(topology.globalTables ? { globalTables: topology.globalTables.map((g) => ({ name: g.name, topic: g.topic, doc: g.doc })) } : {}),
     ...(topology.queries ? { queries: topology.queries.map((q) => ({ name: q.name, path: q.path, store: q.store, doc: q.doc })) } : {}),
   };

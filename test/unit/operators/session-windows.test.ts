@@ -57,6 +57,7 @@ function harness(): Harness {
       assert.equal(name, 'sessions');
       return store as unknown as KeyValueStore<V>;
     },
+    readStore: (name) => assert.fail(`no store ${name} of another topology in this harness`),
     globalTable: (name) => assert.fail(`no global table ${name} in this harness`),
     streamTime: () => T0,
     deadLetter: (record, error) => {
