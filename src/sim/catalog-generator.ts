@@ -28,18 +28,13 @@ export function generateCatalog(options: CatalogGeneratorOptions): Item[] {
   const items: Item[] = [];
   for (let c = 0; c < (options.categories ?? 12); c++) {
     const category = `cat-${c}`;
-    const centre = Array.from({ length: options.dim }, () => gaussian(random));
+    const centre = Array.from({ length: options.dim }, () => random.gaussian());
     for (let k = 0; k < ITEMS_PER_CATEGORY; k++) {
       if (!random.chance(coverage)) continue;
       const tags = [`${category}-t${k % 7}`];
-      const embedding = random.chance(withoutEmbedding) ? null : centre.map((x) => x + 0.6 * gaussian(random));
+      const embedding = random.chance(withoutEmbedding) ? null : centre.map((x) => x + 0.6 * random.gaussian());
       items.push({ itemId: `${category}-i${k}`, authorId: `${category}-a${k % AUTHORS_PER_CATEGORY}`, category, tags, embedding, createdAt: start - random.int(0, 30) * 86_400_000, deleted: false });
     }
   }
   return items;
-}
-
-function gaussian(random: SeededRandom): number {
-  const u = 1 - random.next();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.next());
 }
