@@ -9,6 +9,7 @@ import type { InstanceService } from '../runtime/service.js';
 import { describeTopology } from '../topology/topology.js';
 import { topologiesFromConfig } from '../../topologies/index.js';
 import { runDemo } from './demo.js';
+import { registerEvaluationCommands } from './evaluation-commands.js';
 import { addConfigOptions, configFlags } from './options.js';
 
 const program = new Command('lifelong')
@@ -102,6 +103,8 @@ function setup(options: Record<string, unknown>): { config: Config; logger: Logg
 }
 
 /** The default topologies; the process-level services they need (the lifelong-value learner) are added to `services`. */
+
+registerEvaluationCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (isLifelongError(error, 'CONFIG_INVALID')) {

@@ -32,6 +32,8 @@ export interface ClosedLoopOptions {
   readonly days: number;
   /** Distinguishes this run's session and request ids (e.g. the policy), so runs never collide in ClickHouse. */
   readonly runTag: string;
+  /** The world's back catalog is already on the items topic (published before the recommender started). */
+  readonly backCatalogPublished?: boolean;
   readonly onDay?: (metrics: DayMetrics) => void;
   /** Called after each step with the user-days finished so far (of users × days). */
   readonly onProgress?: (userDaysDone: number) => void;
@@ -50,7 +52,7 @@ export async function runClosedLoop(world: SimWorld, channel: SlateChannel, opti
   const categories = world.params.categories;
   const days: DayMetrics[] = [];
   let previousActive: ReadonlySet<string> | undefined;
-  await channel.publishItems(world.backCatalog());
+  if (!options.backCatalogPublished) await channel.publishItems(world.backCatalog());
   for (let day = 0; day < options.days; day++) {
     const { published, visitors } = world.beginDay(day);
     await channel.publishItems(published);

@@ -1,0 +1,74 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig, redactedConfig, type ConfigSources } from '../config/config.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { parameterSet, PARAMETER_SETS } from '../sim/parameters.js';
+import { addConfigOptions, configFlags } from './options.js';
+import { runSimulation, type SimulateResult } from './simulate.js';
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const nonNegativeInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+
+/** Config sources from a command's parsed options, and a logger at the configured level. */
+export function commandContext(options: Record<string, unknown>): { sources: ConfigSources; logger: Logger } {
+  const file = typeof options['config'] === 'string' ? options['config'] : undefined;
+  const sources: ConfigSources = { flags: configFlags(options), env: process.env, ...(file ? { file } : {}) };
+  const config = loadConfig(sources);
+  const logger = createLogger({ level: config.log.level });
+  logger.info({ mode: config.brokers.length > 0 ? 'kafka' : 'embedded', config: redactedConfig(config) }, 'lifelong starting');
+  return { sources, logger };
+}
+
+/** `lifelong simulate` (what `npm start` runs, shortened), `lifelong replay` and `lifelong evaluate`. */
+export function registerEvaluationCommands(program: Command): void {
+  addConfigOptions(
+    program
+      .command('simulate')
+      .description('Run a seeded population of users and creators against the recommend topology (closed loop, through topics), once per policy; write a JSON report and an HTML page.')
+      .option('--users <n>', 'simulated users', positiveInt, 1_000)
+      .option('--days <n>', 'simulated days', positiveInt, 7)
+      .option('--policy <list>', 'policies to compare, comma separated (each runs the same seeded world)', 'greedy,lifelong')
+      .option('--seed <n>', 'seed of the world', nonNegativeInt, 1)
+      .option('--params <name>', `simulation parameter set: ${Object.keys(PARAMETER_SETS).join(', ')}`, 'baseline')
+      .option('--out <dir>', 'directory of the report', '.lifelong/sim')
+      .option('--slate-timeout-ms <ms>', 'longest wait for one step of slates (wall clock)', positiveInt, 120_000)
+      .option('--slate-log <file>', 'also write every served slate and its clicks as JSONL (input of `lifelong evaluate`)'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { sources, logger } = commandContext(options);
+    const result = await runSimulation(
+      sources,
+      {
+        users: options['users'] as number,
+        days: options['days'] as number,
+        policies: String(options['policy']).split(',').map((p) => p.trim()).filter((p) => p !== ''),
+        seed: options['seed'] as number,
+        params: parameterSet(String(options['params'])),
+        outDir: String(options['out']),
+        slateTimeoutMs: options['slateTimeoutMs'] as number,
+        ...(typeof options['slateLog'] === 'string' ? { slateLog: options['slateLog'] } : {}),
+      },
+      logger,
+    );
+    process.stdout.write(simulationSummary(result));
+  });
+}
+
+export function simulationSummary({ report, jsonPath, htmlPath }: SimulateResult): string {
+  const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+  const signed = (v: number | null): string => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}%`);
+  const lines = ['', `lifelong simulation: ${report.users} users × ${report.days} days, seed ${report.seed}, parameters ${report.parameters.name}`];
+  lines.push(`  ${'policy'.padEnd(10)} ${'CTR'.padStart(7)} ${'engagement'.padStart(11)} ${'last-day return'.padStart(16)} ${'last-day active'.padStart(16)} ${'creators'.padStart(14)} ${'wall s'.padStart(7)}`);
+  for (const run of report.runs) {
+    lines.push(`  ${run.policy.padEnd(10)} ${pct(run.totals.ctr).padStart(7)} ${run.totals.engagement.toFixed(0).padStart(11)} ${pct(run.totals.lastDayReturnRate).padStart(16)} ${pct(run.totals.lastDayActiveShare).padStart(16)} ${String(run.totals.creatorsActiveAtEnd).padStart(14)} ${run.wallSeconds.toFixed(0).padStart(7)}`);
+  }
+  for (const c of report.comparison) lines.push(`  ${c.policy} vs ${c.baseline}: return ${signed(c.lastDayReturnRate)}, engagement ${signed(c.totalEngagement)}, CTR ${signed(c.ctr)}`);
+  lines.push(`  report  ${jsonPath}`, `  charts  ${htmlPath}`, '');
+  return lines.join('\n');
+}
