@@ -23,6 +23,9 @@ export {
   type Emission,
   type StoreDefinition,
   type SinkDefinition,
+  type TopicSinkDefinition,
+  type ClickHouseSinkDefinition,
+  type ReadableStore,
   type QueryDefinition,
 } from './topology/topology.js';
 export { sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';

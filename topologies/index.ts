@@ -4,21 +4,44 @@ import type { InstanceService } from '../src/runtime/service.js';
 import { sessionMetricsTopology, type SessionMetricsOptions } from './session-metrics/index.js';
 import { interestTopology, type InterestOptions } from './interest/index.js';
 import { lifelongValueFromSettings, lifelongValueTopology, type LifelongValueOptions } from './lifelong-value/index.js';
+import { assignArm, parseArms, recommendTopology, type RecommendTopologyOptions } from './recommend/index.js';
 
 export { sessionMetricsTopology } from './session-metrics/index.js';
 export { interestTopology } from './interest/index.js';
 export { lifelongValueTopology, lifelongValueFromSettings } from './lifelong-value/index.js';
+export { recommendTopology } from './recommend/index.js';
 
 export interface DefaultTopologyOptions extends SessionMetricsOptions {
   /** Options of the interest topology; the defaults where absent. */
   readonly interest?: Partial<InterestOptions>;
   /** The lifelong-value topology and its learner (lifelongValueFromSettings); left out when absent. */
   readonly lifelongValue?: LifelongValueOptions;
+  /** The recommend topology (it reads the interest store, and lifelong-value's when that runs); left out when absent. */
+  readonly recommend?: Omit<RecommendTopologyOptions, 'interest' | 'lifelongValue'>;
 }
 
-/** The default application: every topology, over the same input. */
+/**
+ * The default application: every topology, over the same input. The order matters:
+ * recommend reads the stores of interest and lifelong-value, which have seen every
+ * event before the request that follows it.
+ */
 export function defaultTopologies(options: DefaultTopologyOptions): TopologyDefinition<UserEvent>[] {
-  return [sessionMetricsTopology(options), interestTopology(options.interest), ...(options.lifelongValue ? [lifelongValueTopology(options.lifelongValue)] : [])];
+  const { lifelongValue, recommend } = options;
+  const armOf = recommend ? (userId: string) => assignArm(recommend.arms, userId) : undefined;
+  return [
+    sessionMetricsTopology({ ...options, ...(armOf ? { armOf } : {}) }),
+    interestTopology(options.interest),
+    ...(lifelongValue ? [lifelongValueTopology(lifelongValue)] : []),
+    ...(recommend
+      ? [
+          recommendTopology({
+            ...recommend,
+            ...(options.interest ? { interest: options.interest } : {}),
+            ...(lifelongValue ? { lifelongValue: { weights: lifelongValue.headWeights, decayHalfLifeHours: lifelongValue.decayHalfLifeHours } } : {}),
+          }),
+        ]
+      : []),
+  ];
 }
 
 /**
@@ -30,10 +53,22 @@ export function defaultTopologies(options: DefaultTopologyOptions): TopologyDefi
 export function topologiesFromConfig(config: Config, services: InstanceService[] = []): TopologyDefinition<UserEvent>[] {
   const lifelongValue = config.lifelongValue.enabled ? lifelongValueFromSettings(config.lifelongValue) : undefined;
   if (lifelongValue) services.push(lifelongValue.learner);
+  const { enabled, arms, ...recommend } = config.recommend;
   return defaultTopologies({
     sessionGapMs: config.sessionGapMs,
     allowedLatenessMs: config.allowedLatenessMs,
     interest: { itemsTopic: config.topics.items, ...config.interest },
     ...(lifelongValue ? { lifelongValue } : {}),
+    ...(enabled
+      ? {
+          recommend: {
+            ...recommend,
+            topic: config.topics.recommendations,
+            arms: parseArms(arms),
+            sessionGapMs: config.sessionGapMs,
+            ...(lifelongValue ? { critic: lifelongValue.learner } : {}),
+          },
+        }
+      : {}),
   });
 }

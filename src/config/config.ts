@@ -67,6 +67,21 @@ export interface Config {
     readonly learningRate: number;
     readonly trainingShare: number;
   };
+  readonly recommend: {
+    readonly enabled: boolean;
+    readonly arms: readonly string[];
+    readonly slateSize: number;
+    readonly plannedCategories: number;
+    readonly exploration: number;
+    readonly weights: { readonly interest: number; readonly authorValue: number; readonly freshness: number; readonly novelty: number };
+    readonly maxAuthorSlateShare: number;
+    readonly maxAuthorSessionShare: number;
+    readonly recentlyShown: number;
+    readonly notInterestedHalfLifeHours: number;
+    readonly freshnessHalfLifeHours: number;
+    readonly authorValue: 'critic' | 'statistics';
+    readonly seed: number;
+  };
   readonly demo: { readonly users: number; readonly days: number; readonly seed: number };
 }
 

@@ -73,7 +73,12 @@ export interface RecommendedItem {
   novelty: number;
   diversity: number;
   freshness: number;
+  /** Probability that the serving policy put this item at this position, given the items before it. */
   propensity: number;
+  /** Eligible items the policy chose from at this position. */
+  candidates: number;
+  /** Whether the item was the policy's best-scored eligible item (false: an exploration draw). */
+  exploited: boolean;
 }
 
 export interface Recommendation {
@@ -82,6 +87,10 @@ export interface Recommendation {
   ts: number;
   items: RecommendedItem[];
   plannedCategories: string[];
+  /** Probability of the planner's random choice (1 when it had none). */
+  planProbability: number;
+  /** The per-position exploration rate. */
+  exploration: number;
   policy: string;
   arm: string;
   modelVersions: Record<string, number>;

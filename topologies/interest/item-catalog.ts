@@ -1,11 +1,18 @@
 import { AvroCodec, LifelongError, LocalSchemaRegistry, defineGlobalTable, type GlobalTableDefinition, type Item } from '../../src/index.js';
 import { fallbackEmbedding } from './fallback-embedding.js';
+import { KeyedNewestIndex } from './keyed-newest-index.js';
 import { SignatureIndex } from './signature-index.js';
 import type { SimHasher } from './simhash.js';
 import { normalizeInto } from './vector.js';
 
 export const ITEMS_TABLE = 'items';
 export const SIGNATURE_INDEX = 'by-signature';
+export const AUTHOR_INDEX = 'by-author';
+export const CATEGORY_INDEX = 'by-category';
+
+/** Newest items kept per author and per category in the catalog's indexes. */
+const ITEMS_PER_AUTHOR = 32;
+const ITEMS_PER_CATEGORY = 512;
 
 /** A catalog item as the topologies use it: its embedding unit-normalised and hashed once, at load. */
 export interface CatalogItem {
@@ -32,8 +39,8 @@ export interface ItemTableOptions {
  * The item catalog as a global table over the compacted items topic (Avro `Item`, raw
  * or Confluent framed, key = itemId). A tombstone or `deleted: true` removes the item.
  * A record keyed differently from its itemId, or with an embedding of the wrong length
- * or not finite, is refused. The table carries the inverted index from (signature,
- * code) to the newest items, for candidate retrieval.
+ * or not finite, is refused. The table carries inverted indexes to the newest items —
+ * by (signature, code), by author and by category — for candidate retrieval.
  */
 export function itemTable(options: ItemTableOptions): GlobalTableDefinition<never> {
   const codec = new AvroCodec<Item>('Item', new LocalSchemaRegistry());
@@ -47,7 +54,11 @@ export function itemTable(options: ItemTableOptions): GlobalTableDefinition<neve
       if (item.itemId !== key) throw new LifelongError('RECORD_INVALID', { detail: `item keyed ${key} carries itemId ${item.itemId}` });
       return item.deleted ? null : catalogItem(item, hasher);
     },
-    indexes: [{ name: SIGNATURE_INDEX, create: () => new SignatureIndex(hasher.signatures, hasher.bits, options.indexItemsPerBucket) }],
+    indexes: [
+      { name: SIGNATURE_INDEX, create: () => new SignatureIndex(hasher.signatures, hasher.bits, options.indexItemsPerBucket) },
+      { name: AUTHOR_INDEX, create: () => new KeyedNewestIndex((item) => item.authorId, ITEMS_PER_AUTHOR) },
+      { name: CATEGORY_INDEX, create: () => new KeyedNewestIndex((item) => item.category, ITEMS_PER_CATEGORY) },
+    ],
   });
 }
 

@@ -5,7 +5,8 @@ import { applyCounts, countRequest, evictionCandidate, HOUR_MS, newPair, newUser
 import type { Config } from '../../src/config/config.js';
 
 export { lifelongValueFeatureNames, PAIR_FEATURES, type PairEmbeddingProvider } from './features.js';
-export type { PairState, UserIndex, OpenStep } from './pair-state.js';
+export type { PairState, UserIndex, OpenStep, RetentionWeights } from './pair-state.js';
+export { relationshipStrength, decayFactor } from './pair-state.js';
 
 export const USER_STORE = 'lifelong-users';
 export const PAIR_STORE = 'lifelong-pairs';

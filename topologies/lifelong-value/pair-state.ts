@@ -189,13 +189,17 @@ export interface RetentionWeights {
  * changelogged state, is the same on every replay.
  */
 export function retentionScore(pair: PairState, now: number, weights: RetentionWeights, halfLifeMs: number): number {
+  return relationshipStrength(pair, now, weights, halfLifeMs) + decayFactor(pair.lastTouchAt, now, halfLifeMs);
+}
+
+/**
+ * The pair's decayed rewards weighted like the heads (clicks, follow status, gift value):
+ * what the relationship has earned, without the recency term. Recommend uses it as the
+ * author value when the critic has none (or when slates must replay identically).
+ */
+export function relationshipStrength(pair: PairState, now: number, weights: RetentionWeights, halfLifeMs: number): number {
   const factor = decayFactor(pair.at, now, halfLifeMs);
-  return (
-    weights.click * pair.clicks * factor +
-    weights.follow * (pair.followed ? 1 : 0) +
-    weights.gift * pair.giftValue * factor +
-    decayFactor(pair.lastTouchAt, now, halfLifeMs)
-  );
+  return weights.click * pair.clicks * factor + weights.follow * (pair.followed ? 1 : 0) + weights.gift * pair.giftValue * factor;
 }
 
 /** The author to evict from a full user: lowest retention, then least recently touched, then by id. */

@@ -1,13 +1,15 @@
 import { map } from 'rxjs';
 import { defineStore, defineTopology, jsonCodec, sessionWindows, type SessionSlot, type TopologyDefinition, type UserEvent } from '../../src/index.js';
 import { accumulate, newAccumulator, type SessionAccumulator } from './accumulator.js';
-import { sessionRow } from './session-row.js';
+import { sessionRow, type ArmLabel } from './session-row.js';
 
 export interface SessionMetricsOptions {
   /** Inactivity that ends a session, in event-time milliseconds. */
   readonly sessionGapMs: number;
   /** How late an event may arrive and still count, in milliseconds. */
   readonly allowedLatenessMs: number;
+  /** The experiment arm of a user (recommend's stable assignment), so ClickHouse can compare arms; unlabelled when absent. */
+  readonly armOf?: (userId: string) => ArmLabel;
 }
 
 /** Categories a user engaged with in earlier sessions, newest last; bounds novelty's memory. */
@@ -53,7 +55,7 @@ export function sessionMetricsTopology(options: SessionMetricsOptions): Topology
           },
           context,
         ),
-        map((closed) => ({ sink: SESSION_SINK, value: sessionRow(closed) })),
+        map((closed) => ({ sink: SESSION_SINK, value: sessionRow(closed, options.armOf?.(closed.key)) })),
       );
     },
   });

@@ -39,7 +39,13 @@ export interface SessionRow extends Record<string, unknown> {
   version: number;
 }
 
-export function sessionRow(closed: ClosedSession<SessionAccumulator>): SessionRow {
+/** The experiment arm a user is in and its policy, for labelling sessions. */
+export interface ArmLabel {
+  readonly name: string;
+  readonly policy: string;
+}
+
+export function sessionRow(closed: ClosedSession<SessionAccumulator>, arm?: ArmLabel): SessionRow {
   const { window, key, reason } = closed;
   const acc = window.acc;
   const slateScores = Object.values(acc.slates)
@@ -75,8 +81,8 @@ export function sessionRow(closed: ClosedSession<SessionAccumulator>): SessionRo
     engagement_score: engagementScore(acc),
     normalized_utility: normalizedUtility(Object.values(acc.trail), acc.trailLength),
     close_reason: reason,
-    policy: '',
-    arm: '',
+    policy: arm?.policy ?? '',
+    arm: arm?.name ?? '',
     // Rows are rebuilt identically on replay, so any deterministic version will do; the
     // event count keeps the most complete row should a session ever be written twice.
     version: acc.events,

@@ -222,6 +222,21 @@ describe('OPTIONS and the Config interface agree', () => {
       learningRate: 1,
       trainingShare: 1,
     },
+    recommend: {
+      enabled: true,
+      arms: ['lifelong'],
+      slateSize: 1,
+      plannedCategories: 1,
+      exploration: 0.1,
+      weights: { interest: 1, authorValue: 1, freshness: 1, novelty: 1 },
+      maxAuthorSlateShare: 1,
+      maxAuthorSessionShare: 1,
+      recentlyShown: 1,
+      notInterestedHalfLifeHours: 1,
+      freshnessHalfLifeHours: 1,
+      authorValue: 'critic',
+      seed: 1,
+    },
     demo: { users: 1, days: 1, seed: 1 },
   };
 

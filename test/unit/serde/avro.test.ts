@@ -49,6 +49,8 @@ const recommendedItem: RecommendedItem = {
   diversity: 0.125,
   freshness: 0.0625,
   propensity: 0.9,
+  candidates: 37,
+  exploited: false,
 };
 
 const recommendation: Recommendation = {
@@ -57,6 +59,8 @@ const recommendation: Recommendation = {
   ts: 1_717_000_000_000,
   items: [recommendedItem, { ...recommendedItem, itemId: 'i-10', category: 'news' }],
   plannedCategories: ['music', 'news'],
+  planProbability: 0.25,
+  exploration: 0.1,
   policy: 'lifelong',
   arm: 'b',
   modelVersions: { interest: 3, value: 12 },
