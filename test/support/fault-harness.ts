@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { AvroCodec, LocalSchemaRegistry, TopologyTestDriver, changelogTopic, type DeadLetter, type UserEvent } from '../../src/index.js';
+import { AvroCodec, LocalSchemaRegistry, TopologyTestDriver, changelogTopic, type DeadLetter, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
+import { generateCatalog } from '../../src/sim/catalog-generator.js';
+import { ITEMS_TABLE } from '../../topologies/interest/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
 import { generateSessions } from '../../src/sim/session-generator.js';
@@ -38,7 +40,7 @@ export interface FaultRunOptions {
 
 export interface FaultRun {
   readonly run: string;
-  readonly topics: { readonly events: string; readonly deadLetter: string };
+  readonly topics: { readonly events: string; readonly deadLetter: string; readonly items: string; readonly recommendations: string };
   readonly database: string;
   readonly transport: KafkaTransport;
   readonly clickhouse: ClickHouseClient;
@@ -63,11 +65,13 @@ export interface FaultReport {
   readonly lost: number;
   readonly duplicated: number;
   readonly deadLetters: number;
+  /** Slates on the recommendations topic, each equal to the reference's. */
+  readonly slates: number;
 }
 
 export async function prepareFaultRun(t: TestContext, options: FaultRunOptions): Promise<FaultRun> {
   const run = `ft${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-  const topics = { events: `${run}.events`, deadLetter: `${run}.dead-letter` };
+  const topics = { events: `${run}.events`, deadLetter: `${run}.dead-letter`, items: `${run}.items`, recommendations: `${run}.recommendations` };
   const database = `lifelong_${run}`;
   const registry = new LocalSchemaRegistry();
   const codec = new AvroCodec<UserEvent>('UserEvent', registry);
@@ -88,7 +92,13 @@ export async function prepareFaultRun(t: TestContext, options: FaultRunOptions):
   await transport.ensureTopics([
     { name: topics.events, partitions: options.partitions },
     { name: topics.deadLetter, partitions: options.partitions },
+    { name: topics.items, partitions: options.partitions, compacted: true },
   ]);
+  // The catalog is on its topic before the processor starts, and does not change during
+  // the run: recommendations are then a function of the events alone, comparable with
+  // the uninterrupted reference.
+  const catalog = catalogRecords(topics.items, options.seed);
+  await transport.produce(catalog);
   const produce = async (from: number, to: number): Promise<void> => {
     for (let i = from; i < to; i += 10_000) await transport.produce(records.slice(i, Math.min(i + 10_000, to)));
   };
@@ -104,7 +114,11 @@ export async function prepareFaultRun(t: TestContext, options: FaultRunOptions):
     '--application-id', run,
     '--topics-events', topics.events,
     '--topics-dead-letter', topics.deadLetter,
-    '--topics-items', `${run}.items`,
+    '--topics-items', topics.items,
+    '--topics-recommendations', topics.recommendations,
+    // Author values from pair statistics: the critic's cached values depend on training
+    // timing, and slates must be comparable with the reference run.
+    '--recommend-author-value', 'statistics',
     '--partitions', String(options.partitions),
     '--http-port', '0',
     '--log-level', 'info',
@@ -138,13 +152,14 @@ export async function prepareFaultRun(t: TestContext, options: FaultRunOptions):
     waitAllCommitted: async (timeoutMs) => {
       await waitFor('all input committed', async () => (await committed()) >= total, timeoutMs, 250);
     },
-    verify: () => verifyRun({ run, topics, database, transport, clickhouse, records, events, total, expectedLetters, partitions: options.partitions }),
+    verify: () => verifyRun({ run, topics, database, transport, clickhouse, records, catalog, events, total, expectedLetters, partitions: options.partitions }),
   };
 }
 
 async function verifyRun(r: {
   run: string;
-  topics: { events: string; deadLetter: string };
+  topics: FaultRun['topics'];
+  catalog: readonly OutboundRecord[];
   database: string;
   transport: KafkaTransport;
   clickhouse: ClickHouseClient;
@@ -184,8 +199,9 @@ async function verifyRun(r: {
 
   // 2. Final store state (the changelogs) of every store of the application equals an
   //    uninterrupted in-process run of the same topologies over the same records.
-  const topologies = topologiesFromConfig(loadConfig({ flags: { 'topics.items': `${r.run}.items` } }));
+  const topologies = topologiesFromConfig(loadConfig({ flags: { 'topics.items': r.topics.items, 'topics.recommendations': r.topics.recommendations, 'recommend.authorValue': 'statistics' } }));
   const driver = new TopologyTestDriver(topologies, { partitions: r.partitions });
+  for (const item of r.catalog) driver.pipeGlobal(ITEMS_TABLE, item.key, item.value);
   for (const record of r.records) driver.pipeBytes(record.key, record.value, record.partition);
   const stores = [...Object.values(RUNTIME_STORES), ...topologies.flatMap((t) => t.stores.map((store) => store.name))];
   for (const store of stores) {
@@ -203,7 +219,28 @@ async function verifyRun(r: {
     for (const [key, value] of want) assert.equal(got.get(key), value, `store ${store}, key ${key}`);
   }
 
-  // 3. Dead letters: exactly the expected ones, once each, with their source offsets.
+  // 3. Recommendations: exactly one per feed request, keyed by its user, equal to the
+  //    reference's slate for that request (all but the measured latency).
+  const recommendationCodec = new AvroCodec<Recommendation>('Recommendation', new LocalSchemaRegistry());
+  const comparable = (recommendation: Recommendation): Recommendation => ({ ...recommendation, latencyMicros: 0 });
+  const wanted = new Map(driver.results(r.topics.recommendations, (bytes) => comparable(recommendationCodec.decode(bytes))).map((result) => [result.value.requestId, result.value]));
+  const served = new Map<string, Recommendation>();
+  let duplicateSlates = 0;
+  await r.transport.readToEnd({
+    topic: r.topics.recommendations,
+    onRecord: (record) => {
+      const recommendation = comparable(recommendationCodec.decode(record.value!));
+      assert.equal(record.key?.toString('utf8'), recommendation.userId, 'a slate is keyed by its user');
+      if (served.has(recommendation.requestId)) duplicateSlates++;
+      served.set(recommendation.requestId, recommendation);
+    },
+  });
+  assert.ok(wanted.size > 0, 'the input has feed requests');
+  assert.equal(duplicateSlates, 0, 'no slate served twice');
+  assert.equal(served.size, wanted.size, 'one slate per feed request');
+  for (const [requestId, slate] of wanted) assert.deepEqual(served.get(requestId), slate, `slate of request ${requestId}`);
+
+  // 4. Dead letters: exactly the expected ones, once each, with their source offsets.
   const deadLetterCodec = new AvroCodec<DeadLetter>('DeadLetter', new LocalSchemaRegistry());
   const letters: DeadLetter[] = [];
   await r.transport.readToEnd({ topic: r.topics.deadLetter, onRecord: (record) => letters.push(deadLetterCodec.decode(record.value!)) });
@@ -214,7 +251,13 @@ async function verifyRun(r: {
   assert.equal(positions.size, letters.length, 'each bad record dead-lettered once');
   for (const letter of letters) assert.equal(letter.sourceTopic, r.topics.events);
 
-  return { recordsIn: r.total, sessionsOut: rows.length, physicalRows: physical, lost, duplicated, deadLetters: letters.length };
+  return { recordsIn: r.total, sessionsOut: rows.length, physicalRows: physical, lost, duplicated, deadLetters: letters.length, slates: served.size };
+}
+
+/** The generated catalog as Item records for the run's items topic. */
+function catalogRecords(topic: string, seed: number): OutboundRecord[] {
+  const codec = new AvroCodec<Item>('Item', new LocalSchemaRegistry());
+  return generateCatalog({ seed, dim: 32 }).map((item) => ({ topic, key: Buffer.from(item.itemId), value: codec.encode(item) }));
 }
 
 function finalState(changelog: readonly OutboundRecord[]): Map<string, string> {
