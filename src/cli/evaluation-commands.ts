@@ -3,6 +3,9 @@ import { loadConfig, redactedConfig, type ConfigSources } from '../config/config
 import { createLogger, type Logger } from '../observability/logger.js';
 import { parameterSet, PARAMETER_SETS } from '../sim/parameters.js';
 import { addConfigOptions, configFlags } from './options.js';
+import { DEFAULT_COLUMNS, parseColumnMapping } from '../eval/interaction-log.js';
+import { evaluateLog, evaluationSummary } from './evaluate.js';
+import { replaySummary, runReplay } from './replay.js';
 import { runSimulation, type SimulateResult } from './simulate.js';
 
 const positiveInt = (value: string): number => {
@@ -58,6 +61,58 @@ export function registerEvaluationCommands(program: Command): void {
     );
     process.stdout.write(simulationSummary(result));
   });
+
+  addConfigOptions(
+    program
+      .command('replay')
+      .description('Replay a real interaction log in time order through the topologies; at each session start ask for a slate and score it against the user\'s next interactions (HR@K, NDCG@K, coverage, novelty), next to popularity and most-recent-author baselines.')
+      .requiredOption('--input <file>', 'the log: .tsv, .csv or .jsonl with user, item, author, category, timestamp, strength')
+      .option('--columns <mapping>', `field=column pairs, e.g. user=userId,item=movieId,author=directorId,strength=rating (defaults: ${Object.entries(DEFAULT_COLUMNS).map(([f, c]) => `${f}=${c}`).join(',')})`)
+      .option('--items <file>', 'side file of item categories (e.g. MovieLens movies.csv); the first category is the item\'s, all are its tags')
+      .option('--item-columns <mapping>', 'item=column,category=column of --items (categories separated by |)', 'item=movieId,category=genres')
+      .option('--k <n>', 'slate positions scored', positiveInt, 10)
+      .option('--horizon <n>', 'next interactions of the session that form the truth', positiveInt, 10)
+      .option('--min-history <n>', 'interactions a user needs before a request point is scored', nonNegativeInt, 1)
+      .option('--positive-at <x>', 'strength at or above which an interaction is relevant (and a like)', Number, 4)
+      .option('--negative-at <x>', 'strength at or below which an interaction is a skip', Number, 2)
+      .option('--limit <n>', 'only the first N interactions in time order', positiveInt)
+      .option('--policy <policy>', 'recommend policy for every user (greedy or lifelong); the configured arms otherwise')
+      .option('--slate-timeout-ms <ms>', 'longest wait for the slates after the log is sent', positiveInt, 600_000)
+      .option('--output <file>', 'write the report as JSON'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { sources, logger } = commandContext(options);
+    const itemColumns = parseColumnMapping(String(options['itemColumns']), { item: 'movieId', category: 'genres' });
+    const report = await runReplay(
+      sources,
+      {
+        input: String(options['input']),
+        columns: parseColumnMapping(options['columns'] as string | undefined),
+        ...(typeof options['items'] === 'string' ? { items: { path: options['items'], itemColumn: itemColumns.item, categoryColumn: itemColumns.category } } : {}),
+        k: options['k'] as number,
+        horizon: options['horizon'] as number,
+        minHistory: options['minHistory'] as number,
+        scale: { positiveAt: options['positiveAt'] as number, negativeAt: options['negativeAt'] as number },
+        ...(options['limit'] !== undefined ? { limit: options['limit'] as number } : {}),
+        ...(typeof options['policy'] === 'string' ? { policy: options['policy'] } : {}),
+        slateTimeoutMs: options['slateTimeoutMs'] as number,
+        ...(typeof options['output'] === 'string' ? { output: options['output'] } : {}),
+      },
+      logger,
+    );
+    process.stdout.write(replaySummary(report));
+  });
+
+  program
+    .command('evaluate')
+    .description('Off-policy estimates (IPS and self-normalized IPS) of a policy\'s top-slot click rate from a slate log with propensities (lifelong simulate --slate-log).')
+    .requiredOption('--log <file>', 'JSONL slate log')
+    .requiredOption('--policy <list>', 'target policies, comma separated (a logged policy name, or <policy>-exploit for its exploitation-only variant)')
+    .option('--logged-by <policy>', 'only the slates served by this policy')
+    .action((options: Record<string, unknown>) => {
+      const log = String(options['log']);
+      const targets = String(options['policy']).split(',').map((p) => p.trim()).filter((p) => p !== '');
+      process.stdout.write(evaluationSummary(log, evaluateLog(log, targets, options['loggedBy'] as string | undefined)));
+    });
 }
 
 export function simulationSummary({ report, jsonPath, htmlPath }: SimulateResult): string {

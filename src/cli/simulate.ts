@@ -4,7 +4,7 @@ import { loadConfig, type Config, type ConfigSources } from '../config/config.js
 import { OPTIONS } from '../config/options.js';
 import { slateLogLine } from '../eval/slate-log.js';
 import type { Logger } from '../observability/logger.js';
-import { createTransport, startInstance } from '../runtime/instance.js';
+import { createTransport, startInstance, type Instance } from '../runtime/instance.js';
 import type { ClickHouseClient } from '../sinks/clickhouse/connect.js';
 import type { InstanceService } from '../runtime/service.js';
 import { runClosedLoop } from '../sim/closed-loop.js';
@@ -53,8 +53,10 @@ export async function runSimulation(sources: ConfigSources, options: SimulateOpt
   let transportKind: 'memory' | 'kafka' = 'memory';
   try {
     for (const [index, policy] of options.policies.entries()) {
-      const runTag = `sim-${runId}-${options.params.name}-s${options.seed}-${policy}`;
-      const config = policyConfig(sources, policy, runTag, outDir);
+      // Ids carry no wall-clock part: the recommender seeds its exploration with the request
+      // id, so the same world and policy must send the same ids to get the same slates.
+      const runTag = `sim-${options.params.name}-s${options.seed}-u${options.users}-${policy}`;
+      const config = policyConfig(sources, policy, runTag, outDir, runId);
       transportKind = config.brokers.length > 0 ? 'kafka' : 'memory';
       const offset = index * options.users * options.days;
       runs.push(await runPolicy(config, policy, runTag, options, logger, { update: (done) => bar.update(offset + done), stop: () => {} }, slateLog));
@@ -84,16 +86,16 @@ export async function runSimulation(sources: ConfigSources, options: SimulateOpt
 /**
  * The config of one policy's run: the user's settings, the policy for every user, a
  * fresh critic directory (no policy may inherit another's training), and on Kafka,
- * topics and a group of its own.
+ * topics and a group of its own (`runId` keeps a rerun off an earlier run's topics).
  */
-export function policyConfig(sources: ConfigSources, policy: string, runTag: string, outDir: string): Config {
+export function policyConfig(sources: ConfigSources, policy: string, runTag: string, outDir: string, runId: string): Config {
   const base = loadConfig(sources);
   const checkpointDir = join(outDir, 'models', runTag);
   rmSync(checkpointDir, { recursive: true, force: true });
   const flags: Record<string, unknown> = { ...sources.flags, 'lifelongValue.checkpointDir': checkpointDir, ...policyFlags(policy) };
   if (base.brokers.length > 0) {
-    flags['applicationId'] = `${base.applicationId}-${runTag}`;
-    for (const topic of ['events', 'items', 'recommendations', 'deadLetter'] as const) flags[`topics.${topic}`] = `${base.topics[topic]}.${runTag}`;
+    flags['applicationId'] = `${base.applicationId}-${runTag}-${runId}`;
+    for (const topic of ['events', 'items', 'recommendations', 'deadLetter'] as const) flags[`topics.${topic}`] = `${base.topics[topic]}.${runTag}-${runId}`;
   }
   return loadConfig({ ...sources, flags });
 }
@@ -111,8 +113,16 @@ async function runPolicy(config: Config, policy: string, runTag: string, options
   const transport = createTransport(config, logger);
   const channel = new TopicSlateChannel({ transport, topics: config.topics, partitions: config.partitions, slateTimeoutMs: options.slateTimeoutMs });
   let eventsSent = 0;
+  let itemsPublished = 0;
+  let instance: Instance | undefined;
   const counting = {
-    publishItems: channel.publishItems.bind(channel),
+    // A slate may only depend on the seed: the day's items must be in the instance's
+    // catalog before the day's first request, or a run would depend on thread timing.
+    publishItems: async (items: Parameters<typeof channel.publishItems>[0]) => {
+      await channel.publishItems(items);
+      itemsPublished += items.length;
+      if (instance) await catalogApplied(instance, itemsPublished, options.slateTimeoutMs);
+    },
     sendEvents: (events: Parameters<typeof channel.sendEvents>[0]) => ((eventsSent += events.length), channel.sendEvents(events)),
     requestSlates: (requests: Parameters<typeof channel.requestSlates>[0]) => ((eventsSent += requests.length), channel.requestSlates(requests)),
   };
@@ -120,9 +130,9 @@ async function runPolicy(config: Config, policy: string, runTag: string, options
     await channel.open();
     const world = new SimWorld(options.params, { users: options.users, seed: options.seed, dim: config.interest.embeddingDim, startMs: DEFAULT_START_MS });
     // The back catalog goes first, so the instance loads it as a global table before any event.
-    await channel.publishItems(world.backCatalog());
+    await counting.publishItems(world.backCatalog());
     const services: InstanceService[] = [];
-    const instance = await startInstance(config, topologiesFromConfig(config, services), { logger, transport, services });
+    instance = await startInstance(config, topologiesFromConfig(config, services), { logger, transport, services });
     try {
       const days = await runClosedLoop(world, counting, {
         days: options.days,
@@ -148,6 +158,21 @@ async function runPolicy(config: Config, policy: string, runTag: string, options
   } finally {
     await channel.close();
     await transport.close();
+  }
+}
+
+/** Resolves once every global table of the instance has applied `records` catalog records (polled: the runtime has no event for it). */
+async function catalogApplied(instance: Instance, records: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const perTable = new Map<string, number>();
+    for (const value of (await instance.metrics.globalTableRecords.get()).values) {
+      const table = String(value.labels['table']);
+      perTable.set(table, (perTable.get(table) ?? 0) + value.value);
+    }
+    if (perTable.size === 0 || Math.min(...perTable.values()) >= records) return;
+    if (performance.now() > deadline) throw new Error(`lifelong: the instance applied ${Math.min(...perTable.values())} of ${records} catalog records within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
 

@@ -21,13 +21,13 @@ export type ColumnMapping = Readonly<Record<InteractionField, string>>;
 export const DEFAULT_COLUMNS: ColumnMapping = { user: 'user', item: 'item', author: 'author', category: 'category', timestamp: 'timestamp', strength: 'strength' };
 
 /** `user=userId,item=movieId` over the defaults; unknown fields fail with the list of known ones. */
-export function parseColumnMapping(flag: string | undefined, defaults: Readonly<Record<string, string>> = DEFAULT_COLUMNS): Record<string, string> {
-  const mapping: Record<string, string> = { ...defaults };
+export function parseColumnMapping<F extends string = InteractionField>(flag: string | undefined, defaults: Readonly<Record<F, string>> = DEFAULT_COLUMNS as Readonly<Record<F, string>>): Record<F, string> {
+  const mapping: Record<F, string> = { ...defaults };
   if (!flag) return mapping;
   for (const pair of flag.split(',')) {
     const [field, column] = pair.split('=').map((s) => s.trim());
     if (!field || !column || !(field in defaults)) throw new Error(`lifelong: bad column mapping "${pair}"; expected field=column with field one of ${Object.keys(defaults).join(', ')}`);
-    mapping[field] = column;
+    mapping[field as F] = column;
   }
   return mapping;
 }
