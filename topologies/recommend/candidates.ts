@@ -40,6 +40,17 @@ export class CandidateCollector {
     return this.found.length >= this.limit;
   }
 
+  /** Items already retrieved (and judged eligible) elsewhere, first. */
+  include(items: readonly CatalogItem[]): this {
+    for (const item of items) {
+      if (this.full) break;
+      if (this.seen.has(item.itemId) || (this.categories && !this.categories.has(item.category))) continue;
+      this.seen.add(item.itemId);
+      this.found.push(item);
+    }
+    return this;
+  }
+
   fromAuthors(authors: readonly ValuedAuthor[]): this {
     for (const author of authors) this.take(this.catalog.byAuthor.newest(author.authorId), ITEMS_PER_AUTHOR);
     return this;

@@ -20,6 +20,8 @@ const HOUR_MS = 3_600_000;
 /** Candidates gathered per planned category (lifelong) and in all (greedy). */
 const CANDIDATES_PER_CATEGORY = 40;
 const CANDIDATE_POOL = 120;
+/** Candidates from the user's own sources (valued authors, interest buckets), retrieved once per request. */
+const PERSONAL_POOL = 240;
 /** Valued authors and interest buckets that feed candidate retrieval. */
 const TOP_AUTHORS = 8;
 const TOP_BUCKETS = 4;
@@ -44,6 +46,8 @@ interface RequestView {
   readonly valuedAuthors: readonly ValuedAuthor[];
   readonly eligible: (item: CatalogItem) => boolean;
   readonly familiarity: (category: string) => number;
+  /** Eligible items from the user's valued authors and strongest interest buckets, in that order. */
+  readonly personal: readonly CatalogItem[];
 }
 
 /**
@@ -102,13 +106,16 @@ export class Recommender {
     const muted = new Set(user.muted);
     const suppressForMs = options.notInterestedHalfLifeHours * HOUR_MS;
     const interestWeights = new Map(top?.categories.map((c) => [c.name, c.weight]) ?? []);
+    const valuedAuthors = this.parts.authors.top(event.userId, now, TOP_AUTHORS);
+    const eligible = (item: CatalogItem): boolean => !recent.has(item.itemId) && !refused.has(item.itemId) && !muted.has(item.authorId) && !(now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs);
     return {
       userId: event.userId,
       now,
       propensity: noveltyPropensity(user, now).session,
       top,
-      valuedAuthors: this.parts.authors.top(event.userId, now, TOP_AUTHORS),
-      eligible: (item) => !recent.has(item.itemId) && !refused.has(item.itemId) && !muted.has(item.authorId) && !(now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs),
+      valuedAuthors,
+      personal: new CandidateCollector(this.parts.catalog, eligible, PERSONAL_POOL).fromAuthors(valuedAuthors).fromInterest(top).found,
+      eligible,
       familiarity: (category) => {
         const stats = user.categories[category];
         const reward = stats ? stats.reward * decayFactor(stats.at, now, PLANNER_HALF_LIFE_MS) : 0;
@@ -148,8 +155,7 @@ export class Recommender {
   private categoryCandidates(category: string, view: RequestView): CatalogItem[] {
     const only = new Set([category]);
     return new CandidateCollector(this.parts.catalog, view.eligible, CANDIDATES_PER_CATEGORY, only)
-      .fromAuthors(view.valuedAuthors)
-      .fromInterest(view.top)
+      .include(view.personal)
       .fromTrending(this.parts.trending, only)
       .fromNewest(only).found;
   }
@@ -158,10 +164,10 @@ export class Recommender {
   private greedyCandidates(view: RequestView): CatalogItem[] {
     const { catalog, trending } = this.parts;
     const categories = view.top?.categories.map((c) => c.name) ?? [];
-    const authors = [...view.valuedAuthors, ...(view.top?.authors ?? []).map((a) => ({ authorId: a.name, value: 0, followed: false }))];
+    const interestAuthors = (view.top?.authors ?? []).map((a) => ({ authorId: a.name, value: 0, followed: false }));
     const collector = new CandidateCollector(catalog, view.eligible, CANDIDATE_POOL)
-      .fromInterest(view.top)
-      .fromAuthors(authors)
+      .include(view.personal)
+      .fromAuthors(interestAuthors)
       .fromTrending(trending, categories)
       .fromNewest(categories, 20);
     if (!collector.full) {

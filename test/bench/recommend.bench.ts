@@ -1,0 +1,206 @@
+/**
+ * Slate latency (issues 5 and 8).
+ *
+ * In-process: a catalog of 1,000,000 items, 100,000 users with a short history each, then
+ * FEED_REQUESTs of random users through the whole application (session-metrics,
+ * interest, lifelong-value, recommend) on the same PartitionTask the runtime uses.
+ * Two latencies per request: the recommend topology's own (FEED_REQUEST consumed to
+ * slate ready, the `latencyMicros` it logs) and the whole record (decode, every
+ * topology, the slate's Avro encoding). The ceiling measured in the same run is the
+ * Avro decode of one request.
+ *
+ * Through Kafka (when the local broker is up): one instance, requests produced at a
+ * steady rate, latency from the request's produce to its slate read back
+ * (read-committed) by a consumer. Prints one JSON object (last line of stdout).
+ */
+import kafkajs from 'kafkajs';
+import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { startInstance } from '../../src/runtime/instance.js';
+import { waitUntilCommitted } from '../../src/cli/demo.js';
+import type { InstanceService } from '../../src/runtime/service.js';
+import { SeededRandom } from '../../src/sim/random.js';
+import { TopologyTestDriver } from '../../src/testing/test-driver.js';
+import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
+import { defaultTopologies, topologiesFromConfig } from '../../topologies/index.js';
+import { ITEMS_TABLE } from '../../topologies/interest/index.js';
+import { Learner } from '../../src/learning/learner.js';
+import { lifelongValueFeatureNames } from '../../topologies/lifelong-value/index.js';
+import { parseArms } from '../../topologies/recommend/index.js';
+import { kafkaUnreachable, TEST_BROKERS } from '../support/services.js';
+import { benchConfig, runId } from './support/bench-config.js';
+import { emit, gc, perSecond, round } from './support/figures.js';
+
+const ITEMS = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
+const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
+const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 20_000);
+const KAFKA_ITEMS = 100_000;
+const KAFKA_RATE = Number(process.env['BENCH_SLATE_RATE'] ?? 100);
+const KAFKA_SECONDS = 30;
+const CATEGORIES = 200;
+const AUTHORS = 20_000;
+const DIM = 32;
+const HISTORY = 6;
+const T0 = Date.UTC(2026, 0, 1);
+const registry = new LocalSchemaRegistry();
+const itemCodec = new AvroCodec<Item>('Item', registry);
+const eventCodec = new AvroCodec<UserEvent>('UserEvent', registry);
+const recommendationCodec = new AvroCodec<Recommendation>('Recommendation', registry);
+
+/** Items clustered around one centre per category, created over the 30 days before T0. */
+function* catalog(count: number, random: SeededRandom): Generator<Item> {
+  const centres = Array.from({ length: CATEGORIES }, () => Array.from({ length: DIM }, () => random.gaussian()));
+  for (let i = 0; i < count; i++) {
+    const c = i % CATEGORIES;
+    yield { itemId: `i${i}`, authorId: `a${i % AUTHORS}`, category: `c${c}`, tags: [], embedding: centres[c]!.map((x) => x + 0.6 * random.gaussian()), createdAt: T0 - Math.floor(random.next() * 30 * 86_400_000), deleted: false };
+  }
+}
+
+/** A few engagements per user with items of two favourite categories. */
+function history(users: number, items: number, random: SeededRandom): UserEvent[] {
+  const events: UserEvent[] = [];
+  const types: UserEvent['type'][] = ['IMPRESSION', 'CLICK', 'CLICK', 'LIKE', 'DWELL', 'SKIP'];
+  for (let u = 0; u < users; u++) {
+    const favourites = [Math.floor(random.next() * CATEGORIES), Math.floor(random.next() * CATEGORIES)];
+    for (let h = 0; h < HISTORY; h++) {
+      const category = favourites[h % 2]!;
+      const index = category + CATEGORIES * Math.floor(random.next() * (items / CATEGORIES));
+      events.push(userEvent({ eventId: `h${u}-${h}`, userId: `u${u}`, type: types[h]!, itemId: `i${index}`, authorId: `a${index % AUTHORS}`, category: `c${category}`, dwellMs: types[h] === 'DWELL' ? 60_000 : null, ts: T0 + h * 60_000 + u }));
+    }
+  }
+  return events;
+}
+
+function percentiles(values: number[]): { p50: number; p99: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { p50: round(at(0.5), 3), p99: round(at(0.99), 3), max: round(sorted[sorted.length - 1]!, 3) };
+}
+
+function inProcess(): Record<string, unknown> {
+  const random = new SeededRandom(5);
+  const learner = new Learner({ featureNames: lifelongValueFeatureNames(), gammaPerHour: 0.99, headWeights: { click: 1, follow: 5, gift: 0.5 }, batchSize: 256, targetRefreshSteps: 500, replayCapacity: 1_000, learningRate: 0.001, trainingShare: 0.5, backend: 'cpu' });
+  const topologies = defaultTopologies({
+    sessionGapMs: 30 * 60_000,
+    allowedLatenessMs: 24 * 3_600_000,
+    interest: { itemsTopic: 'items' },
+    lifelongValue: { learner, maxAuthorsPerUser: 64, decayHalfLifeHours: 168, transitions: 'sparse', headWeights: { click: 1, follow: 5, gift: 0.5 } },
+    recommend: { topic: 'recommendations', arms: parseArms(['lifelong']), authorValue: 'statistics' },
+  });
+  const driver = new TopologyTestDriver(topologies, { partitions: 1, now: T0 + 365 * 86_400_000, allowedLatenessMs: 24 * 3_600_000, dedupeWindow: 16 });
+  let started = performance.now();
+  for (const item of catalog(ITEMS, random)) driver.pipeGlobal(ITEMS_TABLE, Buffer.from(item.itemId), itemCodec.encode(item));
+  const catalogSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const events = history(USERS, ITEMS, random);
+  for (const event of events) driver.pipeBytes(Buffer.from(event.userId), eventCodec.encode(event), 0);
+  const historySeconds = (performance.now() - started) / 1000;
+  gc();
+
+  const requests = Array.from({ length: REQUESTS }, (_, r) => {
+    const userId = `u${Math.floor(random.next() * USERS)}`;
+    return { key: Buffer.from(userId), value: eventCodec.encode(userEvent({ eventId: `r${r}`, userId, type: 'FEED_REQUEST', requestId: `req${r}`, ts: T0 + 3_600_000 + r * 100 })) };
+  });
+  const decodeStarted = performance.now();
+  for (const request of requests) eventCodec.decode(request.value);
+  const decodeMs = (performance.now() - decodeStarted) / REQUESTS;
+
+  const recordMs: number[] = [];
+  const measured = performance.now();
+  for (const request of requests) {
+    const t = performance.now();
+    driver.pipeBytes(request.key, request.value, 0);
+    recordMs.push(performance.now() - t);
+  }
+  const totalMs = performance.now() - measured;
+  const slates = driver.results('recommendations', (bytes) => recommendationCodec.decode(bytes)).map((r) => r.value);
+  if (slates.length !== REQUESTS) throw new Error(`bench: ${slates.length} slates for ${REQUESTS} requests`);
+  const recommendMs = slates.map((s) => s.latencyMicros / 1000);
+  const record = percentiles(recordMs);
+  return {
+    items: ITEMS,
+    users: USERS,
+    requests: REQUESTS,
+    slateSize: slates[0]!.items.length,
+    meanItemsPerSlate: round(slates.reduce((sum, s) => sum + s.items.length, 0) / slates.length, 2),
+    setupSeconds: { catalog: round(catalogSeconds, 1), history: round(historySeconds, 1), historyEvents: events.length },
+    recommendMs: percentiles(recommendMs),
+    recordMs: record,
+    recommendationsPerSecond: perSecond(REQUESTS, totalMs),
+    ceiling: { decodeMsPerRequest: round(decodeMs, 4), recordP50OverDecode: round(record.p50 / decodeMs, 1) },
+    targetP99Ms: 10,
+    meetsTarget: record.p99 <= 10,
+    heapMiB: round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
+}
+
+/** Requests at a steady rate through the real broker; produce → slate read back. */
+async function throughKafka(): Promise<Record<string, unknown>> {
+  if (process.env['BENCH_SLATE_KAFKA'] === '0') return { skipped: 'BENCH_SLATE_KAFKA=0' };
+  const unreachable = await kafkaUnreachable();
+  if (unreachable) return { skipped: `no broker: ${unreachable}` };
+  const run = runId('slate');
+  const topics = { events: `${run}.events`, items: `${run}.items`, recommendations: `${run}.recommendations` };
+  const config = benchConfig({ run, eventsTopic: topics.events, itemsTopic: topics.items, partitions: 4, brokers: TEST_BROKERS });
+  const transport = new KafkaTransport({ brokers: TEST_BROKERS.split(','), clientId: `${run}-bench`, ssl: false, sessionTimeoutMs: 30_000, transactionTimeoutMs: 60_000, connectionTimeoutMs: 5_000 }, silentLogger());
+  const random = new SeededRandom(9);
+  await transport.ensureTopics([{ name: topics.items, partitions: 4, compacted: true }]);
+  const items = [...catalog(KAFKA_ITEMS, random)];
+  for (let i = 0; i < items.length; i += 10_000) await transport.produce(items.slice(i, i + 10_000).map((item) => ({ topic: topics.items, key: Buffer.from(item.itemId), value: itemCodec.encode(item) })));
+  const flags = { ...config, topics: { ...config.topics, recommendations: topics.recommendations }, recommend: { ...config.recommend, authorValue: 'statistics' as const } };
+  const services: InstanceService[] = [];
+  const instance = await startInstance(flags, topologiesFromConfig(flags, services), { logger: silentLogger(), transport, services });
+  const users = 2_000;
+  const history2 = history(users, KAFKA_ITEMS, random);
+  for (let i = 0; i < history2.length; i += 5_000) await transport.produce(history2.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
+  // Requests start on an idle processor: the history is committed first.
+  await waitUntilCommitted(instance, topics.events);
+
+  const kafka = new kafkajs.Kafka({ clientId: `${run}-reader`, brokers: TEST_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
+  const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topic: topics.recommendations, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const slate = recommendationCodec.decode(message.value!);
+      const sent = sentAt.get(slate.requestId);
+      if (sent !== undefined) latencies.push(performance.now() - sent);
+    },
+  });
+  const total = KAFKA_RATE * KAFKA_SECONDS;
+  const intervalMs = 1000 / KAFKA_RATE;
+  const started = performance.now();
+  for (let r = 0; r < total; r++) {
+    const due = started + r * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const userId = `u${Math.floor(random.next() * users)}`;
+    const requestId = `${run}-req${r}`;
+    sentAt.set(requestId, performance.now());
+    await producer.send({ topic: topics.events, messages: [{ key: userId, value: eventCodec.encode(userEvent({ eventId: requestId, userId, type: 'FEED_REQUEST', requestId, ts: T0 + 3_600_000 + r * 10 })) }] });
+  }
+  const deadline = performance.now() + 60_000;
+  while (latencies.length < total && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all([consumer.disconnect(), producer.disconnect()]);
+  await instance.stop();
+  await transport.close();
+  return {
+    items: KAFKA_ITEMS,
+    users,
+    requestsPerSecond: KAFKA_RATE,
+    requests: total,
+    slatesReceived: latencies.length,
+    endToEndMs: percentiles(latencies),
+    targetP99Ms: 50,
+    meetsTarget: latencies.length === total && percentiles(latencies).p99 <= 50,
+    note: 'produce → slate committed in the batch transaction → read-committed consumer; one instance, 4 partitions, exactly-once on',
+  };
+}
+
+const local = inProcess();
+gc();
+emit({ inProcess: local, kafka: await throughKafka() });
+process.exit(0);
