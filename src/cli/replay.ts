@@ -9,7 +9,7 @@ import { planReplay, type RequestPoint } from '../eval/replay-plan.js';
 import type { Logger } from '../observability/logger.js';
 import { createTransport, startInstance } from '../runtime/instance.js';
 import type { InstanceService } from '../runtime/service.js';
-import type { UserEvent } from '../serde/records.js';
+import type { Item, UserEvent } from '../serde/records.js';
 import { TopicSlateChannel } from '../sim/topic-channel.js';
 import { topologiesFromConfig } from '../../topologies/index.js';
 import { waitUntilCommitted } from './demo.js';
@@ -55,8 +55,8 @@ export interface ReplayReport {
   readonly systems: readonly SystemScores[];
 }
 
-/** Events produced per transport call. */
-const CHUNK = 5_000;
+/** Events produced per transport call (and the granularity at which items appear). */
+const CHUNK = 1_000;
 
 /**
  * `lifelong replay`: the log in event-time order through the real topologies, a
@@ -70,7 +70,8 @@ export async function runReplay(sources: ConfigSources, options: ReplayOptions, 
   const categories = options.items ? readItemCategories(options.items.path, options.items.itemColumn, options.items.categoryColumn) : new Map<string, string[]>();
   const categoriesOf = (item: string): readonly string[] => categories.get(item) ?? [];
   const catalog = catalogFromLog(interactions, categoriesOf);
-  const categoryOf = new Map(catalog.map((item) => [item.itemId, item.category]));
+  const catalogById = new Map(catalog.map((item) => [item.itemId, item]));
+  const categoryOf = (itemId: string): string | null => catalogById.get(itemId)?.category ?? null;
   const base = loadConfig(sources);
   const config = loadConfig({ ...sources, flags: { ...sources.flags, ...(options.policy ? { 'recommend.arms': options.policy } : {}) } });
   const { steps, points } = planReplay(interactions, { sessionGapMs: base.sessionGapMs, horizon: options.horizon, positiveAt: options.scale.positiveAt, minHistory: options.minHistory });
@@ -83,29 +84,43 @@ export async function runReplay(sources: ConfigSources, options: ReplayOptions, 
   let slates: ReadonlyMap<string, { items: readonly { itemId: string }[] }>;
   try {
     await channel.open();
-    await channel.publishItems(catalog);
     const services: InstanceService[] = [];
     const instance = await startInstance(config, topologiesFromConfig(config, services), { logger, transport, services });
     try {
       const expected = channel.expect(points.map((p) => p.requestId));
       const bar = progress('replaying', steps.length, logger);
       let batch: UserEvent[] = [];
+      // Items reach the items topic just ahead of the chunk of events that first mentions
+      // them, never earlier: a slate can then only hold items that exist at its time
+      // (published all at once, items from the log's future would look brand new).
+      let newItems: Item[] = [];
+      const published = new Set<string>();
+      const send = async (): Promise<void> => {
+        await channel.publishItems(newItems);
+        await channel.sendEvents(batch);
+        newItems = [];
+        batch = [];
+      };
       for (const [i, step] of steps.entries()) {
         if (step.kind === 'request') {
           lists.popularity.set(step.point.requestId, baselines.popular(step.point.user, options.k));
           lists.recentAuthor.set(step.point.requestId, baselines.recentAuthor(step.point.user, options.k));
           batch.push(requestEvent(step.point));
         } else {
+          const item = catalogById.get(step.interaction.item);
+          if (item && !published.has(item.itemId)) {
+            published.add(item.itemId);
+            newItems.push(item);
+          }
           baselines.observe(step.interaction);
-          batch.push(...interactionEvents(step.interaction, i, categoryOf.get(step.interaction.item) ?? null, options.scale));
+          batch.push(...interactionEvents(step.interaction, i, categoryOf(step.interaction.item), options.scale));
         }
         if (batch.length >= CHUNK) {
-          await channel.sendEvents(batch);
-          batch = [];
+          await send();
           bar.update(i + 1);
         }
       }
-      await channel.sendEvents(batch);
+      await send();
       bar.update(steps.length);
       bar.stop();
       slates = await expected.wait(options.slateTimeoutMs);
