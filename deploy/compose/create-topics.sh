@@ -52,6 +52,10 @@ topic "$DEAD_LETTER"                         "$PARTITIONS" "cleanup.policy=delet
 topic "$APP.sessions-changelog"              "$PARTITIONS" "$CHANGELOG"
 topic "$APP.familiar-categories-changelog"   "$PARTITIONS" "$CHANGELOG"
 topic "$APP.interest-changelog"              "$PARTITIONS" "$CHANGELOG"
+topic "$APP.lifelong-users-changelog"        "$PARTITIONS" "$CHANGELOG"
+topic "$APP.lifelong-pairs-changelog"        "$PARTITIONS" "$CHANGELOG"
+topic "$APP.recommend-users-changelog"       "$PARTITIONS" "$CHANGELOG"
+topic "$APP.recommend-trending-changelog"    "$PARTITIONS" "$CHANGELOG"
 topic "$APP.seen-events-changelog"           "$PARTITIONS" "$CHANGELOG"
 topic "$APP.progress-changelog"              "$PARTITIONS" "$CHANGELOG"
 

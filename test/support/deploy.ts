@@ -6,7 +6,8 @@ import { OPTIONS, envName } from '../../src/config/options.js';
 import { RuntimeMetrics } from '../../src/observability/metrics.js';
 import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
 import { describeTopology } from '../../src/topology/topology.js';
-import { defaultTopologies } from '../../topologies/index.js';
+import { topologiesFromConfig } from '../../topologies/index.js';
+import { loadConfig } from '../../src/config/config.js';
 
 /** Helpers for the checks of deploy/ (compose, Helm, manifests, dashboards, image). */
 
@@ -63,7 +64,7 @@ export function interpolate(value: string, env: Readonly<Record<string, string>>
 /** Every changelog topic the default application needs: the topologies' stores and the runtime's own. */
 export function changelogTopics(applicationId = 'lifelong'): string[] {
   const stores = [
-    ...defaultTopologies({ sessionGapMs: 1_800_000, allowedLatenessMs: 300_000 }).flatMap((t) => describeTopology(t, applicationId, 'lifelong.events').stores.map((s) => s.name)),
+    ...topologiesFromConfig(loadConfig({ flags: { applicationId } })).flatMap((t) => describeTopology(t, applicationId, 'lifelong.events').stores.map((s) => s.name)),
     ...Object.values(RUNTIME_STORES),
   ];
   return [...new Set(stores)].map((store) => `${applicationId}.${store}-changelog`).sort();
