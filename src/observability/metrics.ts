@@ -19,6 +19,7 @@ export class RuntimeMetrics {
   readonly sinkRetries: Counter<'sink'>;
   readonly sinkPendingRows: Gauge<'sink'>;
   readonly restoreSeconds: Histogram;
+  readonly stageSeconds: Histogram<'topology' | 'stage'>;
   readonly restoredRecords: Counter<'store'>;
   readonly storeKeys: Gauge<'store'>;
   readonly globalTableRecords: Counter<'table' | 'outcome'>;
@@ -41,6 +42,7 @@ export class RuntimeMetrics {
     this.sinkInsertSeconds = new Histogram({ name: 'lifelong_sink_insert_duration_seconds', help: 'Duration of one insert into a sink', labelNames: ['sink'], buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.sinkRetries = new Counter({ name: 'lifelong_sink_retries_total', help: 'Failed sink inserts that were retried', labelNames: ['sink'], registers });
     this.sinkPendingRows = new Gauge({ name: 'lifelong_sink_pending_rows', help: 'Rows buffered and not yet durable', labelNames: ['sink'], registers });
+    this.stageSeconds = new Histogram({ name: 'lifelong_stage_duration_seconds', help: 'Duration of a named stage inside a topology (e.g. recommend\'s slate: request consumed to slate ready)', labelNames: ['topology', 'stage'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25], registers });
     this.restoreSeconds = new Histogram({ name: 'lifelong_restore_duration_seconds', help: 'Time to restore stores on assignment', buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60], registers });
     this.restoredRecords = new Counter({ name: 'lifelong_restored_records_total', help: 'Changelog records applied during restores', labelNames: ['store'], registers });
     this.storeKeys = new Gauge({ name: 'lifelong_store_keys', help: 'Keys held per store (all local partitions)', labelNames: ['store'], registers });

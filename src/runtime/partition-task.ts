@@ -229,6 +229,7 @@ export class PartitionTask {
         return table as GlobalTable<V>;
       },
       streamTime: () => this.streamTime,
+      observe: (stage, seconds) => this.options.metrics.stageSeconds.observe({ topology: topology.name, stage }, seconds),
       deadLetter: (record, error) => this.deadLetter(record.source, 'processing', error, topology.name),
     };
   }

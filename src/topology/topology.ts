@@ -59,6 +59,8 @@ export interface PartitionContext {
   globalTable<V>(name: string): GlobalTable<V>;
   /** Current stream time of the partition, epoch milliseconds (-Infinity before any record). */
   streamTime(): number;
+  /** Records how long a named stage of the pipeline took (a histogram per topology and stage). */
+  observe(stage: string, seconds: number): void;
   /** Routes a record to the dead-letter topic with the reason; processing goes on. */
   deadLetter(record: StreamRecord<unknown>, error: LifelongError): void;
 }

@@ -5,8 +5,9 @@
  * FEED_REQUESTs of random users through the whole application (session-metrics,
  * interest, lifelong-value, recommend) on the same PartitionTask the runtime uses.
  * Two latencies per request: the recommend topology's own (FEED_REQUEST consumed to
- * slate ready, the `latencyMicros` it logs) and the whole record (decode, every
- * topology, the slate's Avro encoding). The ceiling measured in the same run is the
+ * slate ready, the `latencyMicros` it logs) and the whole record as a batch of one
+ * (decode, every topology, the slate's Avro encoding, the changelog records of the
+ * stores it changed). The ceiling measured in the same run is the
  * Avro decode of one request.
  *
  * Through Kafka (when the local broker is up): one instance, requests produced at a
@@ -14,13 +15,16 @@
  * (read-committed) by a consumer. Prints one JSON object (last line of stdout).
  */
 import kafkajs from 'kafkajs';
-import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
+import { AvroCodec, LocalSchemaRegistry, userEvent, type DeadLetter, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startInstance } from '../../src/runtime/instance.js';
 import { waitUntilCommitted } from '../../src/cli/demo.js';
 import type { InstanceService } from '../../src/runtime/service.js';
 import { SeededRandom } from '../../src/sim/random.js';
-import { TopologyTestDriver } from '../../src/testing/test-driver.js';
+import { RuntimeMetrics } from '../../src/observability/metrics.js';
+import { GlobalTables } from '../../src/runtime/global-tables.js';
+import { PartitionTask } from '../../src/runtime/partition-task.js';
+import type { LogRecord } from '../../src/transports/contract.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import { defaultTopologies, topologiesFromConfig } from '../../topologies/index.js';
 import { ITEMS_TABLE } from '../../topologies/interest/index.js';
@@ -87,13 +91,35 @@ function inProcess(): Record<string, unknown> {
     lifelongValue: { learner, maxAuthorsPerUser: 64, decayHalfLifeHours: 168, transitions: 'sparse', headWeights: { click: 1, follow: 5, gift: 0.5 } },
     recommend: { topic: 'recommendations', arms: parseArms(['lifelong']), authorValue: 'statistics' },
   });
-  const driver = new TopologyTestDriver(topologies, { partitions: 1, now: T0 + 365 * 86_400_000, allowedLatenessMs: 24 * 3_600_000, dedupeWindow: 16 });
+  // The runtime's own PartitionTask (one partition holds every user: the worst case for
+  // a store), fed like the runtime feeds it: the history in batches, each request alone.
+  const metrics = new RuntimeMetrics();
+  const globalTables = new GlobalTables(topologies, { logger: silentLogger(), metrics });
+  const task = new PartitionTask({
+    applicationId: 'bench',
+    inputTopic: 'events',
+    deadLetterTopic: 'dead-letter',
+    partition: 0,
+    topologies,
+    globalTables: globalTables.tables,
+    eventCodec,
+    deadLetterCodec: new AvroCodec<DeadLetter>('DeadLetter', registry),
+    limits: { maxRecordBytes: 1024 * 1024, maxFutureSkewMs: 365 * 86_400_000, maxIdLength: 256 },
+    allowedLatenessMs: 24 * 3_600_000,
+    dedupeWindow: 16,
+    punctuateIntervalMs: 60_000,
+    logger: silentLogger(),
+    metrics,
+  });
+  let offset = 0;
+  const logRecord = (key: Buffer, value: Buffer): LogRecord => ({ topic: 'events', partition: 0, offset: offset++, key, value, timestamp: T0 });
   let started = performance.now();
-  for (const item of catalog(ITEMS, random)) driver.pipeGlobal(ITEMS_TABLE, Buffer.from(item.itemId), itemCodec.encode(item));
+  let itemOffset = 0;
+  for (const item of catalog(ITEMS, random)) globalTables.apply(ITEMS_TABLE, { topic: 'items', partition: 0, offset: itemOffset++, key: Buffer.from(item.itemId), value: itemCodec.encode(item), timestamp: T0 });
   const catalogSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const events = history(USERS, ITEMS, random);
-  for (const event of events) driver.pipeBytes(Buffer.from(event.userId), eventCodec.encode(event), 0);
+  for (let i = 0; i < events.length; i += 2_000) task.process(events.slice(i, i + 2_000).map((e) => logRecord(Buffer.from(e.userId), eventCodec.encode(e))));
   const historySeconds = (performance.now() - started) / 1000;
   gc();
 
@@ -106,14 +132,16 @@ function inProcess(): Record<string, unknown> {
   const decodeMs = (performance.now() - decodeStarted) / REQUESTS;
 
   const recordMs: number[] = [];
+  const outputs: Buffer[] = [];
   const measured = performance.now();
   for (const request of requests) {
     const t = performance.now();
-    driver.pipeBytes(request.key, request.value, 0);
+    const effects = task.process([logRecord(request.key, request.value)]);
     recordMs.push(performance.now() - t);
+    for (const output of effects.outputs) if (output.topic === 'recommendations') outputs.push(output.value!);
   }
   const totalMs = performance.now() - measured;
-  const slates = driver.results('recommendations', (bytes) => recommendationCodec.decode(bytes)).map((r) => r.value);
+  const slates = outputs.map((bytes) => recommendationCodec.decode(bytes));
   if (slates.length !== REQUESTS) throw new Error(`bench: ${slates.length} slates for ${REQUESTS} requests`);
   const recommendMs = slates.map((s) => s.latencyMicros / 1000);
   const record = percentiles(recordMs);

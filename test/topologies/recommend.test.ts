@@ -54,11 +54,13 @@ function generatedRun(settings: RecommendSettings = {}): { driver: TopologyTestD
 }
 
 describe('recommend topology', () => {
-  const { recommendations } = generatedRun();
+  const { driver, recommendations } = generatedRun();
 
-  test('one slate per feed request, keyed and stamped by it, full size when the catalog allows', () => {
+  test('one slate per feed request, keyed and stamped by it, full size when the catalog allows; its latency observed', async () => {
     const requests = generateSessions({ users: 30, days: 3, seed: 5 }).filter((e) => e.type === 'FEED_REQUEST');
     assert.equal(recommendations.length, requests.length);
+    const observed = (await driver.metrics.stageSeconds.get()).values.find((v) => v.metricName === 'lifelong_stage_duration_seconds_count' && v.labels['stage'] === 'slate');
+    assert.equal(observed?.value, requests.length);
     assert.deepEqual(new Set(recommendations.map((r) => r.requestId)), new Set(requests.map((r) => r.requestId)));
     for (const slate of recommendations) assert.equal(slate.items.length, 10, slate.requestId);
   });

@@ -85,6 +85,7 @@ export function recommendTopology(options: RecommendTopologyOptions): TopologyDe
           let emission: Emission | null = null;
           if (event.type === 'FEED_REQUEST') {
             const recommendation = recommender.recommend(user, event, assignArm(settings.arms, event.userId));
+            context.observe('slate', recommendation.latencyMicros / 1e6);
             emission = { sink: RECOMMENDATIONS_SINK, key: record.key, value: recommendation as unknown as Record<string, unknown> };
           } else {
             applyFeedback(user, event, feedback);

@@ -60,6 +60,7 @@ function harness(): Harness {
     readStore: (name) => assert.fail(`no store ${name} of another topology in this harness`),
     globalTable: (name) => assert.fail(`no global table ${name} in this harness`),
     streamTime: () => T0,
+    observe: () => {},
     deadLetter: (record, error) => {
       deadLetters.push({ record, error });
     },
