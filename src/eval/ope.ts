@@ -16,6 +16,8 @@ export interface LoggedSlateLine {
   readonly userId: string;
   readonly day?: number;
   readonly exploration?: number;
+  /** The planner's categories for the slate (for analysis; not used by the estimates). */
+  readonly plannedCategories?: readonly string[];
   readonly slots: ReadonlyArray<{ readonly itemId: string; readonly category?: string; readonly propensity: number; readonly exploited?: boolean; readonly candidates?: number; readonly clicked: boolean }>;
   /** Per evaluable policy: the probability it would have put the logged top-slot item at the top. */
   readonly topProbabilities: Readonly<Record<string, number>>;

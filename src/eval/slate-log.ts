@@ -20,6 +20,7 @@ export function slateLogLine(recommendation: Recommendation, clicked: readonly b
     userId: recommendation.userId,
     ...(day !== undefined ? { day } : {}),
     exploration: recommendation.exploration,
+    plannedCategories: recommendation.plannedCategories,
     slots: recommendation.items.map((item, slot) => ({ itemId: item.itemId, category: item.category, propensity: item.propensity, exploited: item.exploited, candidates: item.candidates, clicked: clicked[slot] ?? false })),
     topProbabilities: top ? { ...reported, [recommendation.policy]: top.propensity, [recommendation.policy + EXPLOIT_SUFFIX]: top.exploited ? 1 : 0 } : reported,
   };
