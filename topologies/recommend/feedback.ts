@@ -3,7 +3,7 @@ import { contentWeight } from '../interest/engagement-weights.js';
 import { ENGAGEMENT_DEPTH } from '../session-metrics/engagement.js';
 import { noteNovelty } from './novelty.js';
 import type { Trending } from './trending.js';
-import { categoryAt, MAX_MUTED, MAX_NOT_INTERESTED, newSession, pushBounded, type RecommendUser } from './user-state.js';
+import { categoryAt, itemKey, MAX_MUTED, MAX_NOT_INTERESTED, newSession, pushBounded, type RecommendUser } from './user-state.js';
 
 /** Planner statistics (reward, exposure per category) halve every 14 days of event time. */
 export const PLANNER_HALF_LIFE_MS = 14 * 86_400_000;
@@ -39,7 +39,8 @@ export function applyFeedback(user: RecommendUser, event: UserEvent, context: Fe
   if (event.itemId === null) return;
   const category = event.category ?? context.categoryOf(event.itemId);
   if (event.type === 'NOT_INTERESTED') {
-    if (!user.refusedItems.includes(event.itemId)) pushBounded(user.refusedItems, event.itemId, MAX_NOT_INTERESTED);
+    const refused = itemKey(event.itemId);
+    if (!user.refusedItems.includes(refused)) pushBounded(user.refusedItems, refused, MAX_NOT_INTERESTED);
     if (category !== undefined) user.refusedCategories[category] = Math.max(user.refusedCategories[category] ?? -Infinity, event.ts);
   }
   const weight = contentWeight(event);
@@ -47,7 +48,7 @@ export function applyFeedback(user: RecommendUser, event: UserEvent, context: Fe
   categoryAt(user, category, event.ts, PLANNER_HALF_LIFE_MS).reward += weight;
   if (weight <= 0) return;
   context.trending.add(category, event.itemId, weight, event.ts);
-  const pending = user.pending.indexOf(event.itemId);
+  const pending = user.pending.indexOf(itemKey(event.itemId));
   if (pending >= 0 && ENGAGEMENT_DEPTH[event.type] !== undefined) {
     user.pending.splice(pending, 1);
     noteNovelty(user, event.ts, 'success');

@@ -13,7 +13,7 @@ import type { RecommendOptions } from './options.js';
 import type { CategoryPlanner, CategoryView, Plan } from './planner.js';
 import { freshnessComponent, interestComponent, lifelongScore, noveltyComponent, type ScoredItem } from './scoring.js';
 import type { Trending } from './trending.js';
-import { categoryAt, MAX_PENDING, pushBounded, type RecommendUser } from './user-state.js';
+import { categoryAt, itemKey, MAX_PENDING, pushBounded, type RecommendUser } from './user-state.js';
 import { decayFactor } from '../lifelong-value/pair-state.js';
 
 const HOUR_MS = 3_600_000;
@@ -107,7 +107,11 @@ export class Recommender {
     const suppressForMs = options.notInterestedHalfLifeHours * HOUR_MS;
     const interestWeights = new Map(top?.categories.map((c) => [c.name, c.weight]) ?? []);
     const valuedAuthors = this.parts.authors.top(event.userId, now, TOP_AUTHORS);
-    const eligible = (item: CatalogItem): boolean => !recent.has(item.itemId) && !refused.has(item.itemId) && !muted.has(item.authorId) && !(now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs);
+    const eligible = (item: CatalogItem): boolean => {
+      if (muted.has(item.authorId) || now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs) return false;
+      const key = itemKey(item.itemId);
+      return !recent.has(key) && !refused.has(key);
+    };
     return {
       userId: event.userId,
       now,
@@ -209,13 +213,14 @@ export class Recommender {
     const { session } = user;
     for (const { scored } of placements) {
       const { itemId, category, authorId } = scored.item;
-      pushBounded(user.recent, itemId, this.parts.options.recentlyShown);
+      const key = itemKey(itemId);
+      pushBounded(user.recent, key, this.parts.options.recentlyShown);
       session.served++;
       session.exposure[category] = (session.exposure[category] ?? 0) + 1;
       session.authors[authorId] = (session.authors[authorId] ?? 0) + 1;
       if (view.familiarity(category) < 1) {
         noteNovelty(user, view.now, 'trial');
-        pushBounded(user.pending, itemId, MAX_PENDING);
+        pushBounded(user.pending, key, MAX_PENDING);
       }
       categoryAt(user, category, view.now, PLANNER_HALF_LIFE_MS).exposure += 1;
     }

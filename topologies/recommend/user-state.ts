@@ -1,4 +1,5 @@
 import { decayFactor } from '../lifelong-value/pair-state.js';
+import { stableHash } from './arms.js';
 
 /**
  * What recommend keeps per user (plain JSON, changelogged). Bounded by construction:
@@ -34,12 +35,12 @@ export interface RecommendUser {
   noveltySuccesses: number;
   noveltyAt: number;
   session: SessionState;
-  /** Served item ids, oldest first. */
-  recent: string[];
-  /** Served items from categories unfamiliar when served: a response to one is a novelty success. */
-  pending: string[];
-  /** Items the user said NOT_INTERESTED to (never served again while kept). */
-  refusedItems: string[];
+  /** Served items (itemKey), oldest first. */
+  recent: number[];
+  /** Served items (itemKey) from categories unfamiliar when served: a response to one is a novelty success. */
+  pending: number[];
+  /** Items (itemKey) the user said NOT_INTERESTED to (never served again while kept). */
+  refusedItems: number[];
   /** Category → event time of the last NOT_INTERESTED in it. */
   refusedCategories: Record<string, number>;
   /** Muted authors (never decays; the oldest mute is forgotten past MAX_MUTED). */
@@ -72,8 +73,17 @@ export function newSession(id: string | null, ts: number): SessionState {
   return { id, startedAt: ts, lastAt: ts, served: 0, exposure: {}, authors: {}, trials: 0, successes: 0 };
 }
 
+/**
+ * Items are remembered by a 31-bit hash of their id, not the id: 8 bytes an entry in
+ * memory whatever the id's length, and small integers in the changelog. Two ids share a
+ * key with probability 2^−31 per pair — at worst an item is taken for served and skipped.
+ */
+export function itemKey(itemId: string): number {
+  return stableHash(itemId) >>> 1;
+}
+
 /** Appends to a bounded list, dropping the oldest entries past `max`. */
-export function pushBounded(list: string[], value: string, max: number): void {
+export function pushBounded<T>(list: T[], value: T, max: number): void {
   list.push(value);
   if (list.length > max) list.splice(0, list.length - max);
 }
