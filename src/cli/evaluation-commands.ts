@@ -1,7 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, redactedConfig, type ConfigSources } from '../config/config.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { findingMarkdown, findingRows } from '../sim/finding.js';
 import { parameterSet, PARAMETER_SETS } from '../sim/parameters.js';
+import type { SimulationReport } from '../sim/report.js';
 import { addConfigOptions, configFlags } from './options.js';
 import { DEFAULT_COLUMNS, parseColumnMapping } from '../eval/interaction-log.js';
 import { evaluateLog, evaluationSummary } from './evaluate.js';
@@ -61,6 +65,18 @@ export function registerEvaluationCommands(program: Command): void {
     );
     process.stdout.write(simulationSummary(result));
   });
+
+  program
+    .command('simulate-summary')
+    .description('The finding table (Markdown) of the simulation reports in a directory: lifelong against greedy per parameter set and seed.')
+    .option('--dir <dir>', 'directory of simulation-*.json reports', '.lifelong/sim')
+    .action((options: Record<string, unknown>) => {
+      const dir = String(options['dir']);
+      const reports = readdirSync(dir)
+        .filter((f) => f.startsWith('simulation-') && f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as SimulationReport);
+      process.stdout.write(findingMarkdown(findingRows(reports)));
+    });
 
   addConfigOptions(
     program
