@@ -9,6 +9,7 @@ import { NewestList } from './newest-list.js';
  */
 export class KeyedNewestIndex implements GlobalIndex<CatalogItem> {
   private readonly lists = new Map<string, NewestList>();
+  private sortedGroups: readonly string[] | undefined;
 
   constructor(
     private readonly keyOf: (item: CatalogItem) => string,
@@ -19,7 +20,10 @@ export class KeyedNewestIndex implements GlobalIndex<CatalogItem> {
     if (previous) this.remove(key, previous);
     const group = this.keyOf(value);
     let list = this.lists.get(group);
-    if (!list) this.lists.set(group, (list = new NewestList(this.capacity)));
+    if (!list) {
+      this.lists.set(group, (list = new NewestList(this.capacity)));
+      this.sortedGroups = undefined;
+    }
     list.insert(key, value.createdAt);
   }
 
@@ -28,7 +32,10 @@ export class KeyedNewestIndex implements GlobalIndex<CatalogItem> {
     const list = this.lists.get(group);
     if (!list) return;
     list.remove(key);
-    if (list.size === 0) this.lists.delete(group);
+    if (list.size === 0) {
+      this.lists.delete(group);
+      this.sortedGroups = undefined;
+    }
   }
 
   /** Item ids of one group, newest first (a live view: do not modify). */
@@ -36,8 +43,8 @@ export class KeyedNewestIndex implements GlobalIndex<CatalogItem> {
     return this.lists.get(group)?.newest ?? [];
   }
 
-  /** The groups that hold at least one item. */
-  groups(): IterableIterator<string> {
-    return this.lists.keys();
+  /** The groups that hold at least one item, sorted (kept until a group appears or empties). */
+  groups(): readonly string[] {
+    return (this.sortedGroups ??= [...this.lists.keys()].sort());
   }
 }

@@ -48,6 +48,8 @@ interface RequestView {
   readonly familiarity: (category: string) => number;
   /** Eligible items from the user's valued authors and strongest interest buckets, in that order. */
   readonly personal: readonly CatalogItem[];
+  /** The user's value of an author, looked up once per request. */
+  readonly authorValue: (authorId: string) => number;
 }
 
 /**
@@ -119,6 +121,7 @@ export class Recommender {
       top,
       valuedAuthors,
       personal: new CandidateCollector(this.parts.catalog, eligible, PERSONAL_POOL).fromAuthors(valuedAuthors).fromInterest(top).found,
+      authorValue: memoize((authorId) => this.parts.authors.value(event.userId, authorId, now)),
       eligible,
       familiarity: (category) => {
         const stats = user.categories[category];
@@ -136,7 +139,7 @@ export class Recommender {
     const interestShare = new Map(view.top?.categories.map((c) => [c.name, interestTotal > 0 ? Math.max(0, c.weight) / interestTotal : 0]) ?? []);
     const halfLifeMs = options.notInterestedHalfLifeHours * HOUR_MS;
     const views: CategoryView[] = [];
-    for (const name of [...catalog.byCategory.groups()].sort()) {
+    for (const name of catalog.byCategory.groups()) {
       const refusedAt = user.refusedCategories[name];
       const refused = refusedAt === undefined ? 0 : decayFactor(refusedAt, now, halfLifeMs);
       if (refused > 0.5) continue;
@@ -183,13 +186,13 @@ export class Recommender {
 
   /** Scores candidates for the policy, best first (ties keep retrieval order). */
   private rank(items: readonly CatalogItem[], view: RequestView, policy: Arm['policy']): ScoredItem[] {
-    const { options, interest, authors } = this.parts;
+    const { options, interest } = this.parts;
     const freshnessHalfLifeMs = options.freshnessHalfLifeHours * HOUR_MS;
     const scored = items.map((item) => {
       const components = {
         item,
         interest: interestComponent(interest.interestInItem(view.userId, item, view.now)),
-        authorValue: authors.value(view.userId, item.authorId, view.now),
+        authorValue: view.authorValue(item.authorId),
         freshness: freshnessComponent(item, view.now, freshnessHalfLifeMs),
         novelty: noveltyComponent(view.familiarity(item.category)),
       };
@@ -243,5 +246,14 @@ function recommendedItem(placement: Placement): RecommendedItem {
     propensity: placement.propensity,
     candidates: placement.candidates,
     exploited: placement.exploited,
+  };
+}
+
+function memoize(compute: (key: string) => number): (key: string) => number {
+  const known = new Map<string, number>();
+  return (key) => {
+    let value = known.get(key);
+    if (value === undefined) known.set(key, (value = compute(key)));
+    return value;
   };
 }
