@@ -163,10 +163,7 @@ function inProcess(): Record<string, unknown> {
 }
 
 /** Requests at a steady rate through the real broker; produce → slate read back. */
-async function throughKafka(): Promise<Record<string, unknown>> {
-  if (process.env['BENCH_SLATE_KAFKA'] === '0') return { skipped: 'BENCH_SLATE_KAFKA=0' };
-  const unreachable = await kafkaUnreachable();
-  if (unreachable) return { skipped: `no broker: ${unreachable}` };
+async function throughKafka(critic: boolean): Promise<Record<string, unknown>> {
   const run = runId('slate');
   const topics = { events: `${run}.events`, items: `${run}.items`, recommendations: `${run}.recommendations` };
   const config = benchConfig({ run, eventsTopic: topics.events, itemsTopic: topics.items, partitions: 4, brokers: TEST_BROKERS });
@@ -175,7 +172,7 @@ async function throughKafka(): Promise<Record<string, unknown>> {
   await transport.ensureTopics([{ name: topics.items, partitions: 4, compacted: true }]);
   const items = [...catalog(KAFKA_ITEMS, random)];
   for (let i = 0; i < items.length; i += 10_000) await transport.produce(items.slice(i, i + 10_000).map((item) => ({ topic: topics.items, key: Buffer.from(item.itemId), value: itemCodec.encode(item) })));
-  const flags = { ...config, topics: { ...config.topics, recommendations: topics.recommendations }, recommend: { ...config.recommend, authorValue: 'statistics' as const } };
+  const flags = { ...config, topics: { ...config.topics, recommendations: topics.recommendations }, lifelongValue: { ...config.lifelongValue, enabled: critic } };
   const services: InstanceService[] = [];
   const instance = await startInstance(flags, topologiesFromConfig(flags, services), { logger: silentLogger(), transport, services });
   const users = 2_000;
@@ -224,11 +221,19 @@ async function throughKafka(): Promise<Record<string, unknown>> {
     endToEndMs: percentiles(latencies),
     targetP99Ms: 50,
     meetsTarget: latencies.length === total && percentiles(latencies).p99 <= 50,
-    note: 'produce → slate committed in the batch transaction → read-committed consumer; one instance, 4 partitions, exactly-once on',
+    note: `produce → slate committed in the batch transaction → read-committed consumer; one instance, 4 partitions, exactly-once on; lifelong-value critic ${critic ? 'training in the same process' : 'off'}`,
   };
 }
 
-const local = inProcess();
+/** With the critic training in the process (the default application), and without it: what the training costs the slates. */
+async function kafkaRuns(): Promise<Record<string, unknown>> {
+  if (process.env['BENCH_SLATE_KAFKA'] === '0') return { skipped: 'BENCH_SLATE_KAFKA=0' };
+  const unreachable = await kafkaUnreachable();
+  if (unreachable) return { skipped: `no broker: ${unreachable}` };
+  return { withCritic: await throughKafka(true), withoutCritic: await throughKafka(false) };
+}
+
+const local = process.env['BENCH_SLATE_INPROCESS'] === '0' ? { skipped: 'BENCH_SLATE_INPROCESS=0' } : inProcess();
 gc();
-emit({ inProcess: local, kafka: await throughKafka() });
+emit({ inProcess: local, kafka: await kafkaRuns() });
 process.exit(0);
