@@ -1,0 +1,63 @@
+/**
+ * In-process throughput (issue 8), ratios against a ceiling measured in the same run:
+ *
+ * - ceiling: the Avro decode-only loop over the same records (events/s);
+ * - pipeline: session-metrics + interest + lifelong-value on the in-memory transport,
+ *   rows to the embedded ClickHouse engine, from produce to the last commit. Training is
+ *   excluded: the learner is never started (its replay buffer still fills, as in
+ *   production). Events/s of wall time, and events per CPU-second of the whole process
+ *   ("per core": every thread — chdb's, GC's — counted), against the 200,000 target.
+ *
+ * `BENCH_INPROCESS_EVENTS` (default 400,000) sets the count. Last stdout line: JSON.
+ */
+import { AvroCodec, LocalSchemaRegistry } from '../../src/serde/avro.js';
+import type { UserEvent } from '../../src/serde/records.js';
+import { benchInput, type BenchInput } from './support/bench-events.js';
+import { emit, perSecond, round } from './support/figures.js';
+import { processAll, startInMemory } from './support/in-memory-instance.js';
+
+const EVENTS = Number(process.env['BENCH_INPROCESS_EVENTS'] ?? 400_000);
+const PARTITIONS = 4;
+const TARGET_PER_CORE = 200_000;
+
+/** Events/s of decoding every value with the runtime's codec; the second of two passes (warm). */
+function decodeCeiling(input: BenchInput): number {
+  const codec = new AvroCodec<UserEvent>('UserEvent', new LocalSchemaRegistry());
+  let rate = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const started = performance.now();
+    for (const value of input.values) codec.decode(value);
+    rate = perSecond(input.values.length, performance.now() - started);
+  }
+  return rate;
+}
+
+async function pipeline(input: BenchInput): Promise<{ eventsPerSecond: number; eventsPerCpuSecond: number; cpuSeconds: number; seconds: number }> {
+  const run = await startInMemory(PARTITIONS);
+  try {
+    const { ms, cpuSeconds } = await processAll(run, input);
+    return { eventsPerSecond: perSecond(input.events.length, ms), eventsPerCpuSecond: Math.round(input.events.length / cpuSeconds), cpuSeconds: round(cpuSeconds, 1), seconds: round(ms / 1000, 1) };
+  } finally {
+    await run.instance.stop();
+  }
+}
+
+const input = benchInput(EVENTS);
+const ceiling = decodeCeiling(input);
+const measured = await pipeline(input);
+emit({
+  events: EVENTS,
+  users: input.users,
+  partitions: PARTITIONS,
+  node: process.version,
+  decodeCeilingEventsPerSecond: ceiling,
+  pipeline: {
+    topologies: ['session-metrics', 'interest', 'lifelong-value'],
+    training: 'off (learner not started)',
+    sink: 'embedded ClickHouse (chdb)',
+    ...measured,
+    ratioToDecodeCeiling: round(measured.eventsPerSecond / ceiling, 3),
+  },
+  targetEventsPerCpuSecond: TARGET_PER_CORE,
+  withinTarget: measured.eventsPerCpuSecond >= TARGET_PER_CORE,
+});

@@ -1,0 +1,168 @@
+/**
+ * Through Kafka (issue 8), every figure against a ceiling measured in this run, on one
+ * 4-partition topic of raw-Avro UserEvents (`BENCH_KAFKA_EVENTS`, default 500,000):
+ *
+ * - ceiling: a bare kafkajs consumer reading the topic, no processing;
+ * - pipeline: `lifelong run` as a child process — all topologies (the critic training
+ *   as configured by default), exactly-once, session rows to the local ClickHouse server;
+ * - scale-out: two `lifelong run` processes in one group on the same topic;
+ * - peer: the Kafka Streams application in kafka-streams-peer/ (per-user session
+ *   windows, count per type, exactly-once) on the same topic and broker.
+ *
+ * Pipelines and the peer are timed alike, from outside, by their committed offsets
+ * (support/committed-rate.ts). Needs the local services (run.ts starts them).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '@clickhouse/client';
+import kafkajs from 'kafkajs';
+import { silentLogger } from '../../src/observability/logger.js';
+import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
+import { INTEREST_DEFAULTS } from '../../topologies/interest/options.js';
+import { opsPort } from '../support/fault-harness.js';
+import { startProcessor, stopWithin } from '../support/processor.js';
+import { TEST_BROKERS, TEST_CLICKHOUSE_URL, clickhouseUnreachable, kafkaUnreachable } from '../support/services.js';
+import { bareConsume } from './support/bare-consumer.js';
+import { runId } from './support/bench-config.js';
+import { asRecords, benchInput, produceAll, publishCatalog } from './support/bench-events.js';
+import { committedRate } from './support/committed-rate.js';
+import { emit, perSecond, round } from './support/figures.js';
+import { buildPeer, startPeer } from './support/kafka-streams-peer.js';
+import { failOnExit, processCpuSeconds, scrapeCounter } from './support/processes.js';
+
+/**
+ * The issue asks for 2,000,000; at the pipeline's rate (with training, on 2 cores shared
+ * with the broker and ClickHouse) two lifelong runs of 2M alone would take most of the
+ * 15 minutes `npm run bench` may take, so the default is the largest count that leaves
+ * room for the other benches. `BENCH_KAFKA_EVENTS=2000000` runs the full count.
+ */
+const REQUESTED_EVENTS = 2_000_000;
+const EVENTS = Number(process.env['BENCH_KAFKA_EVENTS'] ?? 500_000);
+const PARTITIONS = 4;
+const RUN_TIMEOUT_MS = 10 * 60_000;
+const TARGET_RATIO = 0.5;
+
+const unreachable = (await kafkaUnreachable()) ?? (await clickhouseUnreachable());
+if (unreachable) throw new Error(`bench kafka needs the local services (npm run bench starts them): ${unreachable}`);
+
+const run = runId('kb');
+const topic = `${run}.events`;
+const itemsTopic = `${run}.items`;
+const logDir = mkdtempSync(join(tmpdir(), `lifelong-bench-${run}-`));
+const transport = new KafkaTransport({ brokers: TEST_BROKERS.split(','), clientId: run, ssl: false, sessionTimeoutMs: 30_000, transactionTimeoutMs: 60_000, connectionTimeoutMs: 5_000 }, silentLogger());
+
+interface InstancesResult {
+  readonly instances: number;
+  readonly eventsPerSecond: number;
+  readonly seconds: number;
+  readonly perInstance: Array<{ readonly events: number; readonly eventsPerSecond: number; readonly cpuSeconds: number | null }>;
+}
+
+/** `count` processes of `lifelong run` in one new group over the topic, until all is committed. */
+async function lifelongInstances(count: number): Promise<InstancesResult> {
+  const applicationId = `${run}-x${count}`;
+  const args = [
+    '--brokers', TEST_BROKERS,
+    '--clickhouse', TEST_CLICKHOUSE_URL,
+    '--clickhouse-database', `bench_${applicationId.replace(/-/g, '_')}`,
+    '--application-id', applicationId,
+    '--topics-events', topic,
+    '--topics-dead-letter', `${applicationId}.dead-letter`,
+    '--topics-items', itemsTopic,
+    '--partitions', String(PARTITIONS),
+    '--http-port', '0',
+    '--log-level', 'info',
+    '--lifelong-value-checkpoint-dir', join(logDir, applicationId, 'models'),
+  ];
+  const processors = Array.from({ length: count }, (_, i) => startProcessor(args, join(logDir, `${applicationId}-${i}.log`)));
+  try {
+    const exits = processors.map((p) => failOnExit(p.child, `lifelong run (log ${p.logFile})`));
+    const rate = await Promise.race([committedRate(transport, applicationId, topic, RUN_TIMEOUT_MS), ...exits]);
+    for (const exit of exits) exit.catch(() => {}); // stopping them below is expected
+    const perInstance = await Promise.all(
+      processors.map(async (p) => {
+        const events = await scrapeCounter(await opsPort(p.logFile), 'lifelong_records_in_total');
+        const cpu = processCpuSeconds(p.child.pid!);
+        return { events, eventsPerSecond: Math.round(events / rate.seconds), cpuSeconds: cpu === undefined ? null : round(cpu, 1) };
+      }),
+    );
+    return { instances: count, eventsPerSecond: rate.eventsPerSecond, seconds: rate.seconds, perInstance };
+  } finally {
+    await Promise.all(processors.map((p) => stopWithin(p, 'SIGTERM', 60_000).catch(() => p.child.kill('SIGKILL'))));
+  }
+}
+
+async function kafkaStreamsPeer(): Promise<{ eventsPerSecond: number; seconds: number; buildSeconds: number }> {
+  const built = performance.now();
+  const classpath = buildPeer();
+  const buildSeconds = round((performance.now() - built) / 1000, 1);
+  const applicationId = `${run}-peer`;
+  // Its output topic (the broker does not create topics on first use).
+  await transport.ensureTopics([{ name: `${applicationId}.sessions`, partitions: PARTITIONS }]);
+  const peer = startPeer(classpath, TEST_BROKERS, topic, applicationId, join(logDir, 'peer.log'));
+  try {
+    const rate = await Promise.race([committedRate(transport, applicationId, topic, RUN_TIMEOUT_MS), failOnExit(peer, `the Kafka Streams peer (log ${join(logDir, 'peer.log')})`)]);
+    return { eventsPerSecond: rate.eventsPerSecond, seconds: rate.seconds, buildSeconds };
+  } finally {
+    if (peer.exitCode === null) {
+      peer.kill('SIGTERM');
+      await new Promise((resolve) => peer.once('exit', resolve));
+    }
+  }
+}
+
+/** Leaves the broker and the server as they were: this run's topics and databases go. */
+async function cleanUp(): Promise<void> {
+  const admin = new kafkajs.Kafka({ clientId: `${run}-cleanup`, brokers: TEST_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => t.startsWith(run));
+  if (topics.length > 0) await admin.deleteTopics({ topics });
+  await admin.disconnect();
+  const clickhouse = createClient({ url: TEST_CLICKHOUSE_URL });
+  const databases = await (await clickhouse.query({ query: `SELECT name FROM system.databases WHERE name LIKE 'bench_${run}%'`, format: 'JSONEachRow' })).json<{ name: string }>();
+  for (const { name } of databases) await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${name}` });
+  await clickhouse.close();
+}
+
+try {
+  const input = benchInput(EVENTS);
+  await transport.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+  const producing = performance.now();
+  await produceAll(transport, asRecords(input, topic));
+  const produceEventsPerSecond = perSecond(EVENTS, performance.now() - producing);
+  await publishCatalog(transport, itemsTopic, PARTITIONS, INTEREST_DEFAULTS.embeddingDim);
+
+  const ceiling = await bareConsume(TEST_BROKERS.split(','), topic, EVENTS, RUN_TIMEOUT_MS);
+  const one = await lifelongInstances(1);
+  const two = await lifelongInstances(2);
+  const peer = await kafkaStreamsPeer();
+  emit({
+    events: EVENTS,
+    ...(EVENTS < REQUESTED_EVENTS ? { eventsNote: `${EVENTS} events, not the ${REQUESTED_EVENTS} the issue names: the largest count that keeps npm run bench within 15 minutes on this machine` } : {}),
+    partitions: PARTITIONS,
+    users: input.users,
+    produceEventsPerSecond,
+    bareKafkajsConsumerEventsPerSecond: ceiling.eventsPerSecond,
+    pipeline: {
+      topologies: ['session-metrics', 'interest', 'lifelong-value'],
+      exactlyOnce: true,
+      sink: `ClickHouse server ${TEST_CLICKHOUSE_URL}`,
+      training: 'on (config defaults: trainingShare 0.5)',
+      ...one,
+      ratioToBareConsumer: round(one.eventsPerSecond / ceiling.eventsPerSecond, 3),
+      targetRatio: TARGET_RATIO,
+      withinTarget: one.eventsPerSecond / ceiling.eventsPerSecond >= TARGET_RATIO,
+    },
+    scaleOut: { one: one.eventsPerSecond, two: two.eventsPerSecond, speedup: round(two.eventsPerSecond / one.eventsPerSecond, 2), twoInstances: two.perInstance },
+    kafkaStreamsPeer: {
+      what: 'Kafka Streams 3.9.1, 1 stream thread, exactly_once_v2, session windows (30 min gap, 5 min grace) counting per type, suppressed until closed',
+      ...peer,
+      lifelongRatioToPeer: round(one.eventsPerSecond / peer.eventsPerSecond, 3),
+    },
+    logs: logDir,
+  });
+} finally {
+  await transport.close();
+  await cleanUp().catch((error: unknown) => process.stderr.write(`bench kafka: clean-up failed: ${String(error)}\n`));
+}

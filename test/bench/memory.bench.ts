@@ -1,0 +1,117 @@
+/**
+ * Resident bytes per user across all stores at 1,000,000 users (issue 8; target ≤ 8 KiB).
+ *
+ * A sample of users (`BENCH_MEMORY_SAMPLE_USERS`, default 2,000, three days of the
+ * generator's sessions each) goes through a whole in-memory instance; their final
+ * per-user state is read back from the changelogs, as a restarted instance would, and
+ * restored into fresh stores under renamed keys until there are `BENCH_MEMORY_USERS`
+ * (default 1,000,000) users. Restore is how a real instance fills its stores, so the
+ * objects (and the names the interest codec shares through its pool) are what a running
+ * instance holds. Heap + off-heap growth per user, per store and in total. When the
+ * users would not fit in the heap, it measures at the largest count that does and says so.
+ */
+import { getHeapStatistics } from 'node:v8';
+import { changelogTopic } from '../../src/topology/topology.js';
+import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
+import { ChangelogStore, jsonCodec, type ValueCodec } from '../../src/state/store.js';
+import { benchInput } from './support/bench-events.js';
+import { emit, gc, round } from './support/figures.js';
+import { processAll, startInMemory } from './support/in-memory-instance.js';
+
+const USERS = Number(process.env['BENCH_MEMORY_USERS'] ?? 1_000_000);
+const SAMPLE_USERS = Number(process.env['BENCH_MEMORY_SAMPLE_USERS'] ?? 2_000);
+const TARGET_BYTES = 8 * 1024;
+/** The generator's three days come to about 130–140 events per user. */
+const SAMPLE_EVENTS = SAMPLE_USERS * 130;
+
+interface StoreSample {
+  readonly name: string;
+  readonly codec: ValueCodec<unknown>;
+  /** Final value per key, as changelog bytes. */
+  readonly values: Map<string, Buffer>;
+}
+
+/** Per-user stores of the application after the sample, read back from their changelogs. */
+async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; events: number }> {
+  const input = benchInput(SAMPLE_EVENTS);
+  const run = await startInMemory(4);
+  try {
+    await processAll(run, input);
+    const definitions = [{ name: RUNTIME_STORES.seenEvents, codec: jsonCodec<unknown>() }, ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown> })))];
+    const stores: StoreSample[] = [];
+    for (const { name, codec } of definitions) {
+      const values = new Map<string, Buffer>();
+      await run.transport.readToEnd({
+        topic: changelogTopic(run.config.applicationId, name),
+        onRecord: (record) => {
+          const key = record.key!.toString('utf8');
+          if (record.value === null) values.delete(key);
+          else values.set(key, record.value);
+        },
+      });
+      stores.push({ name, codec, values });
+    }
+    return { stores, users: new Set(input.events.map((e) => e.userId)).size, events: input.events.length };
+  } finally {
+    await run.instance.stop();
+  }
+}
+
+function residentBytes(): number {
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+/** Restores `copies` renamed copies of the sample's values into a fresh store. */
+function fill({ name, codec, values }: StoreSample, copies: number): ChangelogStore<unknown> {
+  const store = new ChangelogStore<unknown>(name, codec);
+  for (let copy = 0; copy < copies; copy++) {
+    for (const [key, value] of values) store.restore(Buffer.from(`${copy}~${key}`), value);
+  }
+  return store;
+}
+
+/**
+ * How many users fit in 40% of the heap left (restore makes garbage as it goes), judged from one copy of the sample: the
+ * bench measures at USERS when they fit and says so when it had to measure at fewer.
+ */
+function usersThatFit(sample: { stores: StoreSample[]; users: number }): number {
+  const before = residentBytes();
+  const pilot = sample.stores.map((store) => fill(store, 1));
+  const perUser = (residentBytes() - before) / sample.users;
+  pilot.length = 0;
+  gc();
+  const free = getHeapStatistics().heap_size_limit - process.memoryUsage().heapUsed;
+  return Math.floor((0.4 * free) / Math.max(perUser, 1));
+}
+
+const sample = await sampleStores();
+const fits = usersThatFit(sample);
+const copies = Math.max(1, Math.ceil(Math.min(USERS, fits) / sample.users));
+const users = copies * sample.users;
+const filled: Array<ChangelogStore<unknown>> = [];
+const perStore: Record<string, { keysPerUser: number; bytesPerUser: number; changelogBytesPerUser: number }> = {};
+let total = 0;
+for (const store of sample.stores) {
+  const { name, values } = store;
+  const before = residentBytes();
+  filled.push(fill(store, copies));
+  const bytes = residentBytes() - before;
+  total += bytes;
+  let changelogBytes = 0;
+  for (const value of values.values()) changelogBytes += value.length;
+  perStore[name] = { keysPerUser: round(values.size / sample.users, 2), bytesPerUser: round(bytes / users), changelogBytesPerUser: round(changelogBytes / sample.users) };
+}
+emit({
+  users,
+  requestedUsers: USERS,
+  ...(users < USERS ? { note: `measured at ${users} users: ${USERS} would not fit in this process's heap at the measured bytes per user` } : {}),
+  sample: { users: sample.users, events: sample.events, history: '3 days of generated sessions per user' },
+  perStore,
+  residentBytesPerUser: round(total / users),
+  residentKiBPerUser: round(total / users / 1024, 2),
+  targetKiB: TARGET_BYTES / 1024,
+  withinTarget: total / users <= TARGET_BYTES,
+  storesHeld: filled.reduce((n, s) => n + s.size, 0),
+});

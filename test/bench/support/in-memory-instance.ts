@@ -1,0 +1,44 @@
+import type { Config } from '../../../src/config/config.js';
+import { waitUntilCommitted } from '../../../src/cli/demo.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { startInstance, type Instance } from '../../../src/runtime/instance.js';
+import type { TopologyDefinition } from '../../../src/topology/topology.js';
+import type { UserEvent } from '../../../src/serde/records.js';
+import { MemoryTransport } from '../../../src/transports/memory/memory-transport.js';
+import { topologiesFromConfig } from '../../../topologies/index.js';
+import { benchConfig, runId } from './bench-config.js';
+import { asRecords, produceAll, publishCatalog, type BenchInput } from './bench-events.js';
+import { cpuSecondsSince } from './figures.js';
+
+export interface InMemoryInstance {
+  readonly config: Config;
+  readonly transport: MemoryTransport;
+  readonly instance: Instance;
+  readonly topologies: readonly TopologyDefinition<UserEvent>[];
+}
+
+/**
+ * A whole instance on the in-memory log with the embedded ClickHouse engine, the demo's
+ * catalog already loaded. Training is excluded: no services are handed over, so the
+ * lifelong-value learner is never started (its replay buffer still fills).
+ */
+export async function startInMemory(partitions: number): Promise<InMemoryInstance> {
+  const run = runId('inproc');
+  const config = benchConfig({ run, eventsTopic: `${run}.events`, itemsTopic: `${run}.items`, partitions });
+  const transport = new MemoryTransport();
+  await publishCatalog(transport, config.topics.items, partitions, config.interest.embeddingDim);
+  await transport.ensureTopics([{ name: config.topics.events, partitions }]);
+  const topologies = topologiesFromConfig(config);
+  const instance = await startInstance(config, topologies, { logger: silentLogger(), transport });
+  return { config, transport, instance, topologies };
+}
+
+/** Produces the input and waits until all of it is committed: wall milliseconds and CPU seconds of this process. */
+export async function processAll(run: InMemoryInstance, input: BenchInput): Promise<{ ms: number; cpuSeconds: number }> {
+  const records = asRecords(input, run.config.topics.events);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await produceAll(run.transport, records);
+  await waitUntilCommitted(run.instance, run.config.topics.events);
+  return { ms: performance.now() - started, cpuSeconds: cpuSecondsSince(cpu) };
+}
