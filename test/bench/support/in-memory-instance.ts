@@ -19,16 +19,17 @@ export interface InMemoryInstance {
 
 /**
  * A whole instance on the in-memory log with the embedded ClickHouse engine, the demo's
- * catalog already loaded. Training is excluded: no services are handed over, so the
+ * catalog already loaded: every topology of the configured application, or the named ones. Training is excluded: no services are handed over, so the
  * lifelong-value learner is never started (its replay buffer still fills).
  */
-export async function startInMemory(partitions: number): Promise<InMemoryInstance> {
+export async function startInMemory(partitions: number, only?: readonly string[]): Promise<InMemoryInstance> {
   const run = runId('inproc');
   const config = benchConfig({ run, eventsTopic: `${run}.events`, itemsTopic: `${run}.items`, partitions });
   const transport = new MemoryTransport();
   await publishCatalog(transport, config.topics.items, partitions, config.interest.embeddingDim);
   await transport.ensureTopics([{ name: config.topics.events, partitions }]);
-  const topologies = topologiesFromConfig(config);
+  // The application as configured, or only the named topologies of it (none of which may read a store of one left out).
+  const topologies = topologiesFromConfig(config).filter((t) => only === undefined || only.includes(t.name));
   const instance = await startInstance(config, topologies, { logger: silentLogger(), transport });
   return { config, transport, instance, topologies };
 }
