@@ -51,7 +51,7 @@ addConfigOptions(
 addConfigOptions(
   program
     .command('demo')
-    .description('Generate plausible user sessions, process them, and print a summary read back from ClickHouse (what `npm start` runs).'),
+    .description('Generate plausible user sessions, process them, and print a summary read back from ClickHouse (`npm start` runs `simulate`).'),
 ).action(async (options: Record<string, unknown>) => {
   const { config, logger } = setup(options);
   const services: InstanceService[] = [];
