@@ -40,7 +40,7 @@ async function pipeline(input: BenchInput): Promise<{ eventsPerSecond: number; e
     const { ms, cpuSeconds } = await processAll(run, input);
     return { eventsPerSecond: perSecond(input.events.length, ms), eventsPerCpuSecond: Math.round(input.events.length / cpuSeconds), cpuSeconds: round(cpuSeconds, 1), seconds: round(ms / 1000, 1) };
   } finally {
-    await run.instance.stop();
+    await run.stop();
   }
 }
 

@@ -53,7 +53,7 @@ async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; e
     }
     return { stores, users: new Set(input.events.map((e) => e.userId)).size, events: input.events.length };
   } finally {
-    await run.instance.stop();
+    await run.stop();
   }
 }
 

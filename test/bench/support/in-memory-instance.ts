@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../../../src/config/config.js';
 import { waitUntilCommitted } from '../../../src/cli/demo.js';
 import { silentLogger } from '../../../src/observability/logger.js';
@@ -15,6 +17,8 @@ export interface InMemoryInstance {
   readonly transport: MemoryTransport;
   readonly instance: Instance;
   readonly topologies: readonly TopologyDefinition<UserEvent>[];
+  /** Stops the instance and deletes its scratch directory (the embedded engine's data). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -31,7 +35,11 @@ export async function startInMemory(partitions: number, only?: readonly string[]
   // The application as configured, or only the named topologies of it (none of which may read a store of one left out).
   const topologies = topologiesFromConfig(config).filter((t) => only === undefined || only.includes(t.name));
   const instance = await startInstance(config, topologies, { logger: silentLogger(), transport });
-  return { config, transport, instance, topologies };
+  const stop = async (): Promise<void> => {
+    await instance.stop();
+    rmSync(dirname(config.clickhouse.embeddedPath), { recursive: true, force: true });
+  };
+  return { config, transport, instance, topologies, stop };
 }
 
 /** Produces the input and waits until all of it is committed: wall milliseconds and CPU seconds of this process. */
