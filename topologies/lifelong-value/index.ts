@@ -141,6 +141,13 @@ class PairSteps {
     const pair = stores.pairs.get(key) ?? this.newPair(stores, user, event, authorId);
     const before = pairFeatures(pair, user, event.ts, this.halfLifeMs);
     this.advanceStep(event, authorId, pair, user, before);
+    if (!this.dense && user.stepsDueAt !== undefined && pair.step) {
+      const due = pair.step.at + this.maxStepMs;
+      if (user.stepsDueAt === null || due < user.stepsDueAt) {
+        user.stepsDueAt = due;
+        stores.users.put(event.userId, user);
+      }
+    }
     if (this.dense && pair.dense === null) pair.dense = openStep(user.request, event.ts, before, true);
     const rewards = rewardsOf(event, pair);
     addRewards(pair.step!, rewards, event);
@@ -158,6 +165,10 @@ class PairSteps {
     const user = stores.users.get(event.userId) ?? newUserIndex();
     countRequest(user, event.ts, this.halfLifeMs);
     stores.users.put(event.userId, user);
+    // Most requests come well before any step is due: skip reading every pair (up to
+    // maxAuthorsPerUser store reads per request — the topology's hottest path otherwise).
+    if (!this.dense && user.stepsDueAt !== undefined && (user.stepsDueAt === null || event.ts < user.stepsDueAt)) return;
+    let dueAt: number | null = null;
     for (const authorId of user.authors) {
       const key = pairKey(event.userId, authorId);
       const pair = stores.pairs.get(key);
@@ -171,10 +182,13 @@ class PairSteps {
         this.emit(event.userId, authorId, pair.step, now, event.ts);
         pair.step = this.startStep(event.userId, authorId, user.request, event.ts, now, false);
       } else {
+        if (pair.step) dueAt = Math.min(dueAt ?? Infinity, pair.step.at + this.maxStepMs);
         continue;
       }
+      if (pair.step) dueAt = Math.min(dueAt ?? Infinity, pair.step.at + this.maxStepMs);
       stores.pairs.put(key, pair);
     }
+    if (!this.dense) user.stepsDueAt = dueAt;
   }
 
   /**

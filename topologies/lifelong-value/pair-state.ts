@@ -54,6 +54,13 @@ export interface UserIndex {
   activity: number;
   /** Authors with a pair in the pair store (at most maxAuthorsPerUser). */
   authors: string[];
+  /**
+   * Sparse view: no open step of the user's pairs is due (open for maxStepHours) before
+   * this event time, so a request before it need not look at every pair. A lower bound,
+   * kept as steps open and made exact by each scan; null: no open step; absent (state
+   * from before the field existed): unknown, the next request scans.
+   */
+  stepsDueAt?: number | null;
 }
 
 /** A gift of this value earns 1 on the gift head (before the head weights). */
@@ -62,7 +69,7 @@ export const GIFT_UNIT = 10;
 export const HOUR_MS = 3_600_000;
 
 export function newUserIndex(): UserIndex {
-  return { request: 0, requestAt: null, activity: 0, authors: [] };
+  return { request: 0, requestAt: null, activity: 0, authors: [], stepsDueAt: null };
 }
 
 export function newPair(ts: number): PairState {
