@@ -4,7 +4,7 @@
  * — and collects { bench name: that bench's JSON result (its last stdout line) }, with
  * the seconds each took. The JSON goes to stdout and to bench-results/latest.json, a
  * short table to stderr. Benches that need the real services (kafka) get them: the ones
- * not already running are started with deploy/local/services.sh and stopped at the end.
+ * not already answering are started with deploy/local/services.sh and stopped at the end.
  * Benchmarks are never timed tests; they report figures, and ratios against a ceiling
  * measured in the same run, for a human or a CI job to compare.
  */
@@ -29,7 +29,7 @@ const results: Record<string, unknown> = {};
 const seconds: Record<string, number> = {};
 const started = performance.now();
 let failed = false;
-const stopServices = benches.some((name) => NEEDS_SERVICES.has(name)) ? ensureServices() : () => {};
+const stopServices = benches.some((name) => NEEDS_SERVICES.has(name)) ? await ensureServices() : () => {};
 try {
   for (const name of benches) {
     process.stderr.write(`bench ${name}…\n`);
