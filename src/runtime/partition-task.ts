@@ -9,10 +9,11 @@ import { ChangelogStore, jsonCodec, type KeyValueStore, type ValueCodec } from '
 import { changelogTopic, type Emission, type PartitionContext, type ReadableStore, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
 import type { LogRecord, OutboundRecord } from '../transports/contract.js';
 import { admit, type GuardLimits } from './input-guard.js';
+import { RecentEventIds, recentEventIdsCodec } from './recent-event-ids.js';
 
 /** Stores the runtime keeps for every partition, beside the topologies' own. */
 export const RUNTIME_STORES = {
-  /** Recent eventIds per user, for de-duplication. */
+  /** Recent eventIds per user (hashed, RecentEventIds), for de-duplication. */
   seenEvents: 'seen-events',
   /**
    * Where the partition's state stands: its stream time (so lateness decisions survive
@@ -68,7 +69,7 @@ interface RunningPipeline {
 export class PartitionTask {
   readonly stores = new Map<string, ChangelogStore<unknown>>();
   private readonly pipelines: RunningPipeline[] = [];
-  private readonly seen: ChangelogStore<string[]>;
+  private readonly seen: ChangelogStore<RecentEventIds>;
   private readonly progress: ChangelogStore<number>;
   private streamTime = -Infinity;
   /** Input records below this offset are already reflected in the state. */
@@ -82,7 +83,7 @@ export class PartitionTask {
 
   constructor(private readonly options: PartitionTaskOptions) {
     this.clock = options.clock ?? Date.now;
-    this.seen = this.addStore(RUNTIME_STORES.seenEvents, jsonCodec<string[]>());
+    this.seen = this.addStore(RUNTIME_STORES.seenEvents, recentEventIdsCodec);
     this.progress = this.addStore(RUNTIME_STORES.progress, jsonCodec<number>());
     for (const topology of options.topologies) {
       for (const read of topology.reads ?? []) {
@@ -185,10 +186,9 @@ export class PartitionTask {
   }
 
   private isDuplicate(key: string, eventId: string): boolean {
-    const recent = this.seen.get(key) ?? [];
-    if (recent.includes(eventId)) return true;
-    recent.push(eventId);
-    if (recent.length > this.options.dedupeWindow) recent.splice(0, recent.length - this.options.dedupeWindow);
+    const recent = this.seen.get(key) ?? RecentEventIds.empty();
+    if (recent.has(eventId)) return true;
+    recent.add(eventId, this.options.dedupeWindow);
     this.seen.put(key, recent);
     return false;
   }

@@ -13,7 +13,8 @@
 import { getHeapStatistics } from 'node:v8';
 import { changelogTopic } from '../../src/topology/topology.js';
 import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
-import { ChangelogStore, jsonCodec, type ValueCodec } from '../../src/state/store.js';
+import { recentEventIdsCodec } from '../../src/runtime/recent-event-ids.js';
+import { ChangelogStore, type ValueCodec } from '../../src/state/store.js';
 import { benchInput } from './support/bench-events.js';
 import { emit, gc, round } from './support/figures.js';
 import { processAll, startInMemory } from './support/in-memory-instance.js';
@@ -37,7 +38,7 @@ async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; e
   const run = await startInMemory(4);
   try {
     await processAll(run, input);
-    const definitions = [{ name: RUNTIME_STORES.seenEvents, codec: jsonCodec<unknown>() }, ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown> })))];
+    const definitions = [{ name: RUNTIME_STORES.seenEvents, codec: recentEventIdsCodec as ValueCodec<unknown> }, ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown> })))];
     const stores: StoreSample[] = [];
     for (const { name, codec } of definitions) {
       const values = new Map<string, Buffer>();
