@@ -55,6 +55,11 @@ async function connectServer(url: string, database: string, settings: ClickHouse
     application: 'lifelong',
     // The client's own logger prints to the console; our callers log failures themselves.
     log: { level: ClickHouseLogLevel.OFF },
+    // Servers before 23.11 close an idle connection after 3 s. A batch that keeps the event
+    // loop busy can delay the client's own idle timer past that, and the next insert then
+    // takes a socket the server has closed ("socket hang up", a retry, a batch waiting):
+    // seen on every few inserts in the Kafka bench. Stale sockets are dropped when taken.
+    keep_alive: { idle_socket_ttl: 1_500, eagerly_destroy_stale_sockets: true },
     ...(settings.caFile ? { tls: { ca_cert: readFileSync(settings.caFile) } } : {}),
   };
   // The database has to exist before a client may name it: every request of a client
