@@ -45,7 +45,7 @@ export function registerEvaluationCommands(program: Command): void {
       .option('--seed <n>', 'seed of the world', nonNegativeInt, 1)
       .option('--params <name>', `simulation parameter set: ${Object.keys(PARAMETER_SETS).join(', ')}`, 'baseline')
       .option('--out <dir>', 'directory of the report', '.lifelong/sim')
-      .option('--slate-timeout-ms <ms>', 'longest wait for one step of slates (wall clock)', positiveInt, 120_000)
+      .option('--slate-timeout-ms <ms>', 'longest wait for one step of slates (wall clock; generous, since a loaded machine can stall an instance for minutes)', positiveInt, 600_000)
       .option('--slate-log <file>', 'also write every served slate and its clicks as JSONL (input of `lifelong evaluate`)'),
   ).action(async (options: Record<string, unknown>) => {
     const { sources, logger } = commandContext(options);
