@@ -75,9 +75,10 @@ function fill({ name, codec, values }: StoreSample, copies: number): ChangelogSt
 }
 
 /**
- * How many users fit in 40% of the heap left, or of the machine's free memory when that is
- * less (restore makes garbage as it goes), judged from one copy of the sample: the
- * bench measures at USERS when they fit and says so when it had to measure at fewer.
+ * How many users fit in 15% of the heap left, or of the machine's free memory when that
+ * is less, judged from one copy of the sample (restore makes garbage as it goes and the
+ * maps double as they grow: a run took twice the pilot's estimate). The bench measures at
+ * USERS when they fit and says so when it had to measure at fewer.
  */
 function usersThatFit(sample: { stores: StoreSample[]; users: number }): number {
   const before = residentBytes();
@@ -87,7 +88,7 @@ function usersThatFit(sample: { stores: StoreSample[]; users: number }): number 
   gc();
   // Also within the machine's free memory: other processes may hold much of it.
   const free = Math.min(getHeapStatistics().heap_size_limit - process.memoryUsage().heapUsed, freemem());
-  return Math.floor((0.4 * free) / Math.max(perUser, 1));
+  return Math.floor((0.15 * free) / Math.max(perUser, 1));
 }
 
 const sample = await sampleStores();
