@@ -15,7 +15,7 @@
  * (read-committed) by a consumer. Prints one JSON object (last line of stdout).
  */
 import kafkajs from 'kafkajs';
-import { AvroCodec, LocalSchemaRegistry, userEvent, type DeadLetter, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
+import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startInstance } from '../../src/runtime/instance.js';
 import { waitUntilCommitted } from '../../src/cli/demo.js';
@@ -23,8 +23,7 @@ import type { InstanceService } from '../../src/runtime/service.js';
 import { SeededRandom } from '../../src/sim/random.js';
 import { RuntimeMetrics } from '../../src/observability/metrics.js';
 import { GlobalTables } from '../../src/runtime/global-tables.js';
-import { PartitionTask } from '../../src/runtime/partition-task.js';
-import type { LogRecord } from '../../src/transports/contract.js';
+import { BatchRunner } from '../support/batch-runner.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import { defaultTopologies, topologiesFromConfig } from '../../topologies/index.js';
 import { ITEMS_TABLE } from '../../topologies/interest/index.js';
@@ -93,33 +92,15 @@ function inProcess(): Record<string, unknown> {
   });
   // The runtime's own PartitionTask (one partition holds every user: the worst case for
   // a store), fed like the runtime feeds it: the history in batches, each request alone.
-  const metrics = new RuntimeMetrics();
-  const globalTables = new GlobalTables(topologies, { logger: silentLogger(), metrics });
-  const task = new PartitionTask({
-    applicationId: 'bench',
-    inputTopic: 'events',
-    deadLetterTopic: 'dead-letter',
-    partition: 0,
-    topologies,
-    globalTables: globalTables.tables,
-    eventCodec,
-    deadLetterCodec: new AvroCodec<DeadLetter>('DeadLetter', registry),
-    limits: { maxRecordBytes: 1024 * 1024, maxFutureSkewMs: 365 * 86_400_000, maxIdLength: 256 },
-    allowedLatenessMs: 24 * 3_600_000,
-    dedupeWindow: 16,
-    punctuateIntervalMs: 60_000,
-    logger: silentLogger(),
-    metrics,
-  });
-  let offset = 0;
-  const logRecord = (key: Buffer, value: Buffer): LogRecord => ({ topic: 'events', partition: 0, offset: offset++, key, value, timestamp: T0 });
+  const globalTables = new GlobalTables(topologies, { logger: silentLogger(), metrics: new RuntimeMetrics() });
+  const runner = new BatchRunner(topologies, T0 + 300 * 86_400_000, { globalTables: globalTables.tables, allowedLatenessMs: 24 * 3_600_000 });
   let started = performance.now();
   let itemOffset = 0;
   for (const item of catalog(ITEMS, random)) globalTables.apply(ITEMS_TABLE, { topic: 'items', partition: 0, offset: itemOffset++, key: Buffer.from(item.itemId), value: itemCodec.encode(item), timestamp: T0 });
   const catalogSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const events = history(USERS, ITEMS, random);
-  for (let i = 0; i < events.length; i += 2_000) task.process(events.slice(i, i + 2_000).map((e) => logRecord(Buffer.from(e.userId), eventCodec.encode(e))));
+  for (let i = 0; i < events.length; i += 2_000) runner.pipe(events.slice(i, i + 2_000));
   const historySeconds = (performance.now() - started) / 1000;
   gc();
 
@@ -136,7 +117,7 @@ function inProcess(): Record<string, unknown> {
   const measured = performance.now();
   for (const request of requests) {
     const t = performance.now();
-    const effects = task.process([logRecord(request.key, request.value)]);
+    const effects = runner.process([[request.key, request.value]]);
     recordMs.push(performance.now() - t);
     for (const output of effects.outputs) if (output.topic === 'recommendations') outputs.push(output.value!);
   }
