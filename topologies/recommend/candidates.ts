@@ -16,7 +16,7 @@ export interface Catalog {
 
 /** Newest items taken per valued author, and per strong interest bucket. */
 const ITEMS_PER_AUTHOR = 6;
-const ITEMS_PER_BUCKET = 48;
+const ITEMS_PER_BUCKET = 24;
 
 /**
  * Collects eligible candidates from the sources in order — new items from followed and
@@ -71,10 +71,10 @@ export class CandidateCollector {
     return this;
   }
 
-  /** Takes up to `max` eligible items of `ids` (scanning at most a few times that many). */
+  /** Takes up to `max` eligible items of `ids` (scanning at most three times that many). */
   private take(ids: readonly string[], max: number): void {
     let taken = 0;
-    const scan = Math.min(ids.length, Number.isFinite(max) ? max * 4 : ids.length);
+    const scan = Math.min(ids.length, Number.isFinite(max) ? max * 3 : ids.length);
     for (let i = 0; i < scan && taken < max && !this.full; i++) {
       const id = ids[i]!;
       if (this.seen.has(id)) continue;
