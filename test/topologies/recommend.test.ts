@@ -109,12 +109,12 @@ describe('recommend topology', () => {
 });
 
 /** Categories a, b, c, … (each along its own axis) with two authors each; the user has engaged with `a`, and a little with `b`. */
-function smallWorld(settings: RecommendSettings = {}, categories = 3): TopologyTestDriver {
+function smallWorld(settings: RecommendSettings = {}, categories = 3, perCategory = 40): TopologyTestDriver {
   const driver = app(settings, 1);
   const items: Item[] = [];
   for (let c = 0; c < categories; c++) {
     const category = String.fromCharCode(97 + c);
-    for (let k = 0; k < 40; k++) {
+    for (let k = 0; k < perCategory; k++) {
       const embedding = Array.from({ length: 32 }, (_, i) => (i === c ? 1 : i >= 24 ? ((k * 7 + i * 13) % 11) / 40 : 0));
       items.push({ itemId: `${category}-${k}`, authorId: `${category}-author-${k % 2}`, category, tags: [], embedding, createdAt: T - k * HOUR, deleted: false });
     }
@@ -172,6 +172,16 @@ describe('policies and user control', () => {
     assert.ok(later.items.every((i) => i.authorId !== 'b-author-0'), 'the mute does not fade');
   });
 
+  test('a user who has seen all of the planned categories still gets full slates, from the planner’s reserve', () => {
+    const driver = smallWorld({ arms: parseArms(['lifelong']), plannedCategories: 1 }, 6);
+    for (let r = 0; r < 12; r++) driver.pipe(request(T + HOUR + r * 60_000));
+    for (const slate of slates(driver)) {
+      assert.equal(slate.items.length, 10, `slate ${slate.requestId} planned ${slate.plannedCategories.join(',')}`);
+      for (const item of slate.items) assert.ok(slate.plannedCategories.includes(item.category));
+    }
+    assert.ok(slates(driver).some((s) => s.plannedCategories.length > 1), 'the reserve joined the plan');
+  });
+
   test('the session author cap holds across slates', () => {
     const driver = smallWorld({ arms: parseArms(['greedy']), maxAuthorSessionShare: 0.2, maxAuthorSlateShare: 1 });
     for (let r = 0; r < 4; r++) driver.pipe(request(T + HOUR + r * 60_000));
@@ -186,7 +196,7 @@ describe('policies and user control', () => {
 
   test('users who take to unfamiliar categories are offered them more often than users who ignore them', () => {
     const exploringShare = (takesNovelty: boolean): number => {
-      const driver = smallWorld({ exploration: 0 }, 20);
+      const driver = smallWorld({ exploration: 0, plannedCategories: 2 }, 20, 300);
       let explored = 0;
       for (let r = 0; r < 40; r++) {
         const ts = T + HOUR + r * 10 * 60_000;

@@ -39,6 +39,8 @@ export interface Plan {
   readonly exploring: string | null;
   /** Probability with which the exploring choice was made (the propensity), 1 when none was possible. */
   readonly probability: number;
+  /** Further categories, in the order to add them when the chosen ones hold too few eligible items. */
+  readonly reserve: readonly string[];
 }
 
 export interface CategoryPlanner {
@@ -73,15 +75,18 @@ export class RuleBasedPlanner implements CategoryPlanner {
     const unfamiliar = scored
       .filter((c) => !c.view.familiar)
       .sort((a, b) => b.view.trending - a.view.trending || byScore(a, b));
-    // A user with no familiar category yet gets the partition's most engaged-with ones.
-    const base = familiar.length > 0 ? familiar : unfamiliar;
-    const chosen = base.slice(0, input.count).map((c) => c.view.name);
+    // Familiar categories first; a user with fewer than `count` of them gets the best
+    // scored others (the exploration bonus favours the least exposed), and a user with
+    // none the partition's most engaged-with ones.
+    const ranked = [...familiar, ...[...unfamiliar].sort(familiar.length > 0 ? byScore : () => 0)].map((c) => c.view.name);
+    const chosen = ranked.slice(0, input.count);
+    const reserveOf = (categories: readonly string[]): string[] => ranked.filter((name) => !categories.includes(name));
     const candidate = unfamiliar.find((c) => !chosen.includes(c.view.name));
-    if (familiar.length === 0 || candidate === undefined) return { categories: chosen, exploring: null, probability: 1 };
+    if (familiar.length === 0 || candidate === undefined) return { categories: chosen, exploring: null, probability: 1, reserve: reserveOf(chosen) };
     const explore = input.draw < input.propensity;
-    if (!explore) return { categories: chosen, exploring: null, probability: 1 - input.propensity };
+    if (!explore) return { categories: chosen, exploring: null, probability: 1 - input.propensity, reserve: reserveOf(chosen) };
     const categories = chosen.length < input.count ? [...chosen, candidate.view.name] : [...chosen.slice(0, -1), candidate.view.name];
-    return { categories, exploring: candidate.view.name, probability: input.propensity };
+    return { categories, exploring: candidate.view.name, probability: input.propensity, reserve: reserveOf(categories) };
   }
 
   private score(c: CategoryView, input: PlanInput, totalExposure: number): number {

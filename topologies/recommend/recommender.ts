@@ -26,7 +26,9 @@ const PERSONAL_POOL = 240;
 const TOP_AUTHORS = 8;
 const TOP_BUCKETS = 4;
 /** Version of the planner's rules, logged with every slate. */
-const PLANNER_VERSION = 1;
+const PLANNER_VERSION = 2;
+/** Reserve categories tried when the planned ones run short. */
+const MAX_RESERVE = 8;
 
 export interface RecommenderParts {
   readonly catalog: Catalog;
@@ -69,13 +71,14 @@ export class Recommender {
     const requestId = event.requestId ?? event.eventId;
     const random = SeededRandom.derive(options.seed, event.userId, requestId);
     const view = this.view(user, event);
-    let plan: Plan = { categories: [], exploring: null, probability: 1 };
+    let plan: Plan = { categories: [], exploring: null, probability: 1, reserve: [] };
+    let planned: string[] = [];
     let groups: ScoredItem[][];
     if (arm.policy === 'greedy') {
       groups = [this.rank(this.greedyCandidates(view), view, 'greedy')];
     } else {
       plan = this.parts.planner.plan({ categories: this.categoryViews(user, view), count: options.plannedCategories, propensity: view.propensity, slateSize: options.slateSize, draw: random.next() });
-      groups = plan.categories.map((category) => this.rank(this.categoryCandidates(category, view), view, 'lifelong'));
+      ({ planned, groups } = this.plannedGroups(plan, view));
     }
     const placements = fillSlate(groups, {
       slateSize: options.slateSize,
@@ -89,7 +92,7 @@ export class Recommender {
       userId: event.userId,
       ts: event.ts,
       items: placements.map(recommendedItem),
-      plannedCategories: [...plan.categories],
+      plannedCategories: planned,
       planProbability: plan.probability,
       exploration: options.exploration,
       policy: arm.policy,
@@ -129,6 +132,34 @@ export class Recommender {
         return Math.max(reward, interestWeights.get(category) ?? 0);
       },
     };
+  }
+
+  /**
+   * The planned categories that hold eligible items, each with its ranked candidates;
+   * while they hold fewer than a slate, the planner's reserve categories join the plan
+   * in its order (at most MAX_RESERVE of them), so a user who has seen all of a
+   * category still gets a full slate, and every item stays inside the plan.
+   */
+  private plannedGroups(plan: Plan, view: RequestView): { planned: string[]; groups: ScoredItem[][] } {
+    const planned: string[] = [];
+    const groups: ScoredItem[][] = [];
+    const { slateSize, maxAuthorSlateShare } = this.parts.options;
+    const perAuthor = Math.max(1, Math.floor(maxAuthorSlateShare * slateSize));
+    let available = 0;
+    const add = (category: string): void => {
+      const group = this.rank(this.categoryCandidates(category, view), view, 'lifelong');
+      if (group.length === 0) return;
+      planned.push(category);
+      groups.push(group);
+      // What the group can fill under the author cap.
+      available += Math.min(group.length, new Set(group.map((s) => s.item.authorId)).size * perAuthor);
+    };
+    for (const category of plan.categories) add(category);
+    for (const category of plan.reserve.slice(0, MAX_RESERVE)) {
+      if (available >= slateSize) break;
+      add(category);
+    }
+    return { planned, groups };
   }
 
   /** Every category the catalog holds items of and the user has not recently refused, as the planner sees it. */
