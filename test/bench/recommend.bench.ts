@@ -27,8 +27,8 @@ import { BatchRunner } from '../support/batch-runner.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
 import { defaultTopologies, topologiesFromConfig } from '../../topologies/index.js';
 import { ITEMS_TABLE } from '../../topologies/interest/index.js';
-import { Learner } from '../../src/learning/learner.js';
-import { lifelongValueFeatureNames } from '../../topologies/lifelong-value/index.js';
+import { loadConfig } from '../../src/config/config.js';
+import { lifelongValueFromSettings } from '../../topologies/lifelong-value/index.js';
 import { parseArms } from '../../topologies/recommend/index.js';
 import { kafkaUnreachable, TEST_BROKERS } from '../support/services.js';
 import { benchConfig, runId } from './support/bench-config.js';
@@ -82,12 +82,12 @@ function percentiles(values: number[]): { p50: number; p99: number; max: number 
 
 function inProcess(): Record<string, unknown> {
   const random = new SeededRandom(5);
-  const learner = new Learner({ featureNames: lifelongValueFeatureNames(), gammaPerHour: 0.99, headWeights: { click: 1, follow: 5, gift: 0.5 }, batchSize: 256, targetRefreshSteps: 500, replayCapacity: 1_000, learningRate: 0.001, trainingShare: 0.5, backend: 'cpu' });
+  // The default application's topologies; the learner is never started (training excluded).
   const topologies = defaultTopologies({
     sessionGapMs: 30 * 60_000,
     allowedLatenessMs: 24 * 3_600_000,
     interest: { itemsTopic: 'items' },
-    lifelongValue: { learner, maxAuthorsPerUser: 64, decayHalfLifeHours: 168, transitions: 'sparse', headWeights: { click: 1, follow: 5, gift: 0.5 } },
+    lifelongValue: lifelongValueFromSettings(loadConfig().lifelongValue),
     recommend: { topic: 'recommendations', arms: parseArms(['lifelong']), authorValue: 'statistics' },
   });
   // The runtime's own PartitionTask (one partition holds every user: the worst case for

@@ -7,8 +7,8 @@ import { generateSessions } from '../../src/sim/session-generator.js';
 import { defaultTopologies } from '../../topologies/index.js';
 import { ITEMS_TABLE } from '../../topologies/interest/index.js';
 import { parseArms, type RecommendTopologyOptions } from '../../topologies/recommend/index.js';
-import { Learner } from '../../src/learning/learner.js';
-import { lifelongValueFeatureNames } from '../../topologies/lifelong-value/index.js';
+import { loadConfig } from '../../src/config/config.js';
+import { lifelongValueFromSettings } from '../../topologies/lifelong-value/index.js';
 
 const HOUR = 3_600_000;
 const T = Date.UTC(2026, 0, 1);
@@ -21,12 +21,11 @@ type RecommendSettings = Partial<Omit<RecommendTopologyOptions, 'topic'>>;
 
 /** Every topology of the application, recommend included, with the lifelong-value learner never started (author values from pair statistics). */
 function app(settings: RecommendSettings = {}, partitions = 2): TopologyTestDriver {
-  const learner = new Learner({ featureNames: lifelongValueFeatureNames(), gammaPerHour: 0.99, headWeights: { click: 1, follow: 5, gift: 0.5 }, batchSize: 32, targetRefreshSteps: 10, replayCapacity: 1_000, learningRate: 0.001, trainingShare: 0.5, backend: 'cpu' });
   const topologies = defaultTopologies({
     sessionGapMs: 30 * 60_000,
     allowedLatenessMs: 24 * HOUR,
     interest: { itemsTopic: 'items' },
-    lifelongValue: { learner, maxAuthorsPerUser: 32, decayHalfLifeHours: 168, transitions: 'sparse', headWeights: { click: 1, follow: 5, gift: 0.5 } },
+    lifelongValue: lifelongValueFromSettings(loadConfig().lifelongValue),
     recommend: { topic: TOPIC, arms: parseArms(['lifelong']), authorValue: 'statistics', ...settings },
   });
   return new TopologyTestDriver(topologies, { partitions, now: T + 400 * 24 * HOUR, allowedLatenessMs: 24 * HOUR });

@@ -8,11 +8,10 @@ export interface LifelongValueStores {
 }
 
 export interface AuthorValueOptions {
-  readonly stores?: LifelongValueStores;
+  /** The lifelong-value topology's stores and how its counts are weighted and decayed; every author is worth 0 without them. */
+  readonly pairs?: LifelongValueStores & { readonly weights: RetentionWeights; readonly halfLifeMs: number };
   /** The critic's cached values, when they should be used. */
   readonly critic?: PairValueReader;
-  readonly weights: RetentionWeights;
-  readonly pairHalfLifeMs: number;
 }
 
 export interface ValuedAuthor {
@@ -37,7 +36,7 @@ export class AuthorValues {
 
   /** The user's authors with a pair, followed ones first, then by value (at most `max`). */
   top(userId: string, now: number, max: number): ValuedAuthor[] {
-    const index = this.options.stores?.users.get(userId);
+    const index = this.options.pairs?.users.get(userId);
     if (!index) return [];
     const valued = index.authors.flatMap((authorId) => {
       const author = this.valued(userId, authorId, now);
@@ -48,10 +47,10 @@ export class AuthorValues {
   }
 
   private valued(userId: string, authorId: string, now: number): ValuedAuthor | undefined {
-    const { stores, critic, weights, pairHalfLifeMs } = this.options;
-    const pair = stores?.pairs.get(pairKey(userId, authorId));
-    if (!pair) return undefined;
-    const raw = critic?.cachedValue(pairKey(userId, authorId))?.value ?? relationshipStrength(pair, now, weights, pairHalfLifeMs);
+    const { pairs, critic } = this.options;
+    const pair = pairs?.pairs.get(pairKey(userId, authorId));
+    if (!pairs || !pair) return undefined;
+    const raw = critic?.cachedValue(pairKey(userId, authorId))?.value ?? relationshipStrength(pair, now, pairs.weights, pairs.halfLifeMs);
     const positive = Math.max(0, raw);
     return { authorId, value: positive / (1 + positive), followed: pair.followed };
   }

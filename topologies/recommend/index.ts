@@ -67,10 +67,10 @@ export function recommendTopology(options: RecommendTopologyOptions): TopologyDe
         catalog: { items, bySignature: items.index<SignatureIndex>(SIGNATURE_INDEX), byAuthor: items.index<KeyedNewestIndex>(AUTHOR_INDEX), byCategory: items.index<KeyedNewestIndex>(CATEGORY_INDEX) },
         interest: new InterestReader(model, context.readStore<UserInterest>(INTEREST_STORE)),
         authors: new AuthorValues({
-          ...(lifelong ? { stores: { users: context.readStore<UserIndex>(USER_STORE), pairs: context.readStore<PairState>(PAIR_STORE) } } : {}),
+          ...(lifelong
+            ? { pairs: { users: context.readStore<UserIndex>(USER_STORE), pairs: context.readStore<PairState>(PAIR_STORE), weights: lifelong.weights, halfLifeMs: lifelong.decayHalfLifeHours * 3_600_000 } }
+            : {}),
           ...(settings.authorValue === 'critic' && settings.critic ? { critic: settings.critic } : {}),
-          weights: lifelong?.weights ?? { click: 1, follow: 5, gift: 0.5 },
-          pairHalfLifeMs: (lifelong?.decayHalfLifeHours ?? 168) * 3_600_000,
         }),
         trending,
         planner,
