@@ -51,6 +51,11 @@ test('the item catalog as a global table over Kafka: transactional writes read t
   await transaction.send({ topic, messages: catalog.map((item) => ({ key: item.itemId, value: itemCodec.encode(item) })) });
   await transaction.commit();
   await producer.disconnect();
+  // The commit returns once the coordinator has logged it; its markers reach the partitions
+  // a moment later, and until then the last stable offset (the end a read-committed reader,
+  // and so `caughtUp`, reads to) still stands before the transaction.
+  const stableEnd = async () => [...(await admin.endOffsets(topic)).values()].reduce((a, b) => a + b, 0);
+  await waitFor('the commit markers on every partition', async () => ((await stableEnd()) === catalog.length + 3 ? true : undefined), 30_000, 50);
 
   const definition = itemTable({ topic, hasher: interestModel().hasher, indexItemsPerBucket: 64 }) as unknown as GlobalTableDefinition<CatalogItem>;
   const follow = (name: string) => {
