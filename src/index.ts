@@ -7,6 +7,7 @@ export { EVENT_TYPES, userEvent, type EventType, type UserEvent, type Item, type
 export { AvroCodec, LocalSchemaRegistry, type WireFormat } from './serde/avro.js';
 export { jsonCodec, type KeyValueStore, type ValueCodec } from './state/store.js';
 export { binaryCodec, BinaryReader, BinaryWriter } from './state/binary-codec.js';
+export { avroState, avroStoreCodec } from './state/avro-store-codec.js';
 export { defineGlobalTable, type GlobalTable, type GlobalTableDefinition, type GlobalIndex, type GlobalIndexDefinition } from './state/global-table.js';
 export {
   defineTopology,
@@ -28,7 +29,7 @@ export {
   type ReadableStore,
   type QueryDefinition,
 } from './topology/topology.js';
-export { sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';
+export { sessionSlotSchema, sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';
 export { TopologyTestDriver, type TestDriverOptions } from './testing/test-driver.js';
 export { pairKey, type Transition, type TransitionSink, type PairValue, type PairValueReader } from './learning/transition.js';
 export type { InstanceService, ServiceContext } from './runtime/service.js';

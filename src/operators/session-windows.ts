@@ -1,4 +1,6 @@
+import type avro from 'avsc';
 import { mergeMap, type OperatorFunction } from 'rxjs';
+import { avroState } from '../state/avro-store-codec.js';
 import { LifelongError } from '../errors/catalog.js';
 import type { KeyValueStore } from '../state/store.js';
 import type { PartitionContext, StreamItem, StreamRecord } from '../topology/topology.js';
@@ -19,6 +21,14 @@ export interface SessionSlot<A> {
   open: SessionWindow<A> | null;
   /** End of the last closed session: events before it cannot be placed any more. */
   lastClosedEndMs: number;
+}
+
+/** The Avro schema of a session slot (for `avroStoreCodec`), given the accumulator's. */
+export function sessionSlotSchema(accumulator: avro.schema.RecordType): avro.schema.RecordType {
+  return avroState.record('SessionSlot', {
+    open: avroState.nullable(avroState.record('SessionWindow', { id: 'string', startMs: avroState.number, lastMs: avroState.number, acc: accumulator })),
+    lastClosedEndMs: avroState.number,
+  });
 }
 
 export type CloseReason = 'end' | 'gap' | 'new-session';

@@ -1,5 +1,6 @@
 import { ignoreElements, tap } from 'rxjs';
-import { defineStore, defineTopology, jsonCodec, Learner, LifelongError, pairKey, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
+import { defineStore, defineTopology, Learner, LifelongError, pairKey, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
+import { pairStateCodec, userIndexCodec } from './state-codecs.js';
 import { lifelongValueFeatureNames, pairFeatures, withEmbedding, type PairEmbeddingProvider } from './features.js';
 import { applyCounts, countRequest, evictionCandidate, HOUR_MS, newPair, newUserIndex, rewardsOf, type OpenStep, type PairState, type RetentionWeights, type UserIndex } from './pair-state.js';
 import type { Config } from '../../src/config/config.js';
@@ -97,8 +98,8 @@ export function lifelongValueTopology(options: LifelongValueOptions): TopologyDe
     name: 'lifelong-value',
     doc: 'Per (user, author) pair state with decayed counts; transitions of the sparse cross-request MDP feed the online critic.',
     stores: [
-      defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: jsonCodec() }),
-      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: jsonCodec() }),
+      defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: userIndexCodec }),
+      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec }),
     ],
     sinks: [],
     pipeline(input$, context) {

@@ -1,5 +1,5 @@
 import { filter, map, type Observable } from 'rxjs';
-import { AvroCodec, defineStore, defineTopology, jsonCodec, LocalSchemaRegistry, type Emission, type Recommendation, type StreamItem, type StreamRecord, type TopologyDefinition, type UserEvent } from '../../src/index.js';
+import { AvroCodec, defineStore, defineTopology, LocalSchemaRegistry, type Emission, type Recommendation, type StreamItem, type StreamRecord, type TopologyDefinition, type UserEvent } from '../../src/index.js';
 import { INTEREST_STORE, interestModel, InterestReader, type InterestOptions } from '../interest/index.js';
 import { AUTHOR_INDEX, CATEGORY_INDEX, ITEMS_TABLE, SIGNATURE_INDEX, itemTable, type CatalogItem } from '../interest/item-catalog.js';
 import type { KeyedNewestIndex } from '../interest/keyed-newest-index.js';
@@ -13,6 +13,7 @@ import { applyFeedback } from './feedback.js';
 import { RECOMMEND_DEFAULTS, type RecommendOptions } from './options.js';
 import { RuleBasedPlanner, type CategoryPlanner } from './planner.js';
 import { Recommender } from './recommender.js';
+import { recommendUserCodec, trendingCategoryCodec } from './state-codecs.js';
 import { Trending, type TrendingCategory } from './trending.js';
 import { newUser, type RecommendUser } from './user-state.js';
 
@@ -53,8 +54,8 @@ export function recommendTopology(options: RecommendTopologyOptions): TopologyDe
     name: 'recommend',
     doc: `Slates for FEED_REQUESTs (${settings.arms.map((a) => `${a.name}=${a.policy}:${a.weight}`).join(', ')}; planner ${planner.name}), explained and logged with propensities.`,
     stores: [
-      defineStore<RecommendUser>({ name: RECOMMEND_USER_STORE, doc: 'per user: recently served items, planner statistics per category, novelty evidence, session exposure, NOT_INTERESTED and muted authors', codec: jsonCodec() }),
-      defineStore<TrendingCategory>({ name: TRENDING_STORE, doc: "per category: the partition's decayed engagement and its most engaged items", codec: jsonCodec() }),
+      defineStore<RecommendUser>({ name: RECOMMEND_USER_STORE, doc: 'per user: recently served items, planner statistics per category, novelty evidence, session exposure, NOT_INTERESTED and muted authors', codec: recommendUserCodec }),
+      defineStore<TrendingCategory>({ name: TRENDING_STORE, doc: "per category: the partition's decayed engagement and its most engaged items", codec: trendingCategoryCodec }),
     ],
     reads: [INTEREST_STORE, ...(lifelong ? [USER_STORE, PAIR_STORE] : [])],
     sinks: [{ name: RECOMMENDATIONS_SINK, kind: 'topic', topic: settings.topic, encode: (value) => codec.encode(value as unknown as Recommendation) }],

@@ -1,6 +1,7 @@
 import { map } from 'rxjs';
 import { defineStore, defineTopology, jsonCodec, sessionWindows, type SessionSlot, type TopologyDefinition, type UserEvent } from '../../src/index.js';
 import { accumulate, newAccumulator, type SessionAccumulator } from './accumulator.js';
+import { sessionSlotCodec } from './state-codecs.js';
 import { sessionRow, type ArmLabel } from './session-row.js';
 
 export interface SessionMetricsOptions {
@@ -29,7 +30,7 @@ export function sessionMetricsTopology(options: SessionMetricsOptions): Topology
     name: 'session-metrics',
     doc: 'Per-user sessions on event time; one ClickHouse row per closed session.',
     stores: [
-      defineStore<SessionSlot<SessionAccumulator>>({ name: SESSION_STORE, doc: 'the open session of each user', codec: jsonCodec() }),
+      defineStore<SessionSlot<SessionAccumulator>>({ name: SESSION_STORE, doc: 'the open session of each user', codec: sessionSlotCodec }),
       defineStore<string[]>({ name: FAMILIAR_STORE, doc: 'categories each user engaged with before', codec: jsonCodec() }),
     ],
     sinks: [{ name: SESSION_SINK, kind: 'clickhouse', table: 'session_metrics' }],

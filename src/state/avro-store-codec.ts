@@ -1,0 +1,66 @@
+import avro from 'avsc';
+import type { ValueCodec } from './store.js';
+
+/** First byte of an Avro store value; a JSON value (written before stores moved to Avro) starts with `{`. */
+const AVRO_VALUE = 0x01;
+const JSON_OBJECT = 0x7b;
+
+/**
+ * Store values as Avro records: about half the bytes of JSON and faster to write, which
+ * matters because every dirty key is encoded again at each commit (the changelog is
+ * the biggest thing a batch produces). A value starts with a format byte, so changelogs
+ * written as JSON by earlier versions still restore.
+ *
+ * avsc ignores properties the schema does not name, so a field added to a state type
+ * must be added to its schema: test/unit/store-codecs.test.ts round-trips every store of
+ * every topology to catch one that was not.
+ */
+export function avroStoreCodec<V>(schema: avro.Schema): ValueCodec<V> {
+  const type = avro.Type.forSchema(schema);
+  let scratch = Buffer.allocUnsafe(4096);
+  return {
+    encode: (value) => {
+      scratch[0] = AVRO_VALUE;
+      let end = type.encode(value, scratch, 1);
+      if (end < 0) {
+        // avsc reports the shortfall as a negative end: grow once to what it needs.
+        scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+        scratch[0] = AVRO_VALUE;
+        end = type.encode(value, scratch, 1);
+      }
+      return Buffer.from(scratch.subarray(0, end));
+    },
+    decode: (bytes) => {
+      if (bytes[0] === JSON_OBJECT) return JSON.parse(bytes.toString('utf8')) as V;
+      if (bytes[0] !== AVRO_VALUE) throw new Error(`store value: unknown format byte ${bytes[0]}`);
+      return plainData(type.fromBuffer(bytes.subarray(1))) as V;
+    },
+  };
+}
+
+/**
+ * avsc reads records as instances of generated classes; the topologies write plain
+ * objects, and a restored state should be the same data (equal to the original, spread
+ * and compared alike). Only restores decode, so the copy costs nothing per event.
+ */
+function plainData(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainData);
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) copy[key] = plainData(field);
+  return copy;
+}
+
+/** Schema helpers for the state types, whose numbers are mostly decayed (fractional) counts or epoch milliseconds. */
+export const avroState = {
+  number: 'double',
+  numbers: { type: 'array', items: 'double' },
+  strings: { type: 'array', items: 'string' },
+  numberMap: { type: 'map', values: 'double' },
+  nullable: (schema: avro.schema.DefinedType): avro.schema.DefinedType[] => ['null', schema],
+  record: (name: string, fields: Record<string, avro.schema.DefinedType | avro.schema.DefinedType[]>): avro.schema.RecordType => ({
+    type: 'record',
+    name,
+    fields: Object.entries(fields).map(([fieldName, type]) => ({ name: fieldName, type })),
+  }),
+} as const satisfies Record<string, avro.schema.DefinedType | ((...args: never[]) => unknown)>;

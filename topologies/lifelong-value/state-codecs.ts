@@ -1,0 +1,52 @@
+import { avroState as t, avroStoreCodec, type ValueCodec } from '../../src/index.js';
+import type { PairState, UserIndex } from './pair-state.js';
+
+const openStep = t.record('OpenStep', {
+  request: t.number,
+  at: t.number,
+  lastAt: t.number,
+  state: t.numbers,
+  rewards: t.numbers,
+  click: t.number,
+  met: 'boolean',
+});
+
+export const pairStateCodec: ValueCodec<PairState> = avroStoreCodec(
+  t.record('PairState', {
+    at: t.number,
+    impressions: t.number,
+    clicks: t.number,
+    likes: t.number,
+    follows: t.number,
+    gifts: t.number,
+    giftValue: t.number,
+    followed: 'boolean',
+    firstAt: t.number,
+    lastTouchAt: t.number,
+    lastEngagedAt: t.nullable(t.number),
+    touches: t.number,
+    engagements: t.number,
+    step: t.nullable(openStep),
+    dense: t.nullable('OpenStep'),
+  }),
+);
+
+const userIndexAvro = avroStoreCodec<UserIndex>(
+  t.record('UserIndex', {
+    request: t.number,
+    requestAt: t.nullable(t.number),
+    activity: t.number,
+    authors: t.strings,
+    stepsDueAt: t.nullable(t.number),
+  }),
+);
+
+/**
+ * An index restored from a JSON changelog written before `stepsDueAt` existed has none,
+ * meaning "unknown: the next request scans". −∞ means the same (every step is due after
+ * it), so it is written in its place rather than a null, which would mean "nothing due".
+ */
+export const userIndexCodec: ValueCodec<UserIndex> = {
+  encode: (index) => userIndexAvro.encode(index.stepsDueAt === undefined ? { ...index, stepsDueAt: -Infinity } : index),
+  decode: (bytes) => userIndexAvro.decode(bytes),
+};
