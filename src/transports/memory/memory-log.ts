@@ -1,24 +1,45 @@
 import type { LogRecord, OutboundRecord, TopicSpec } from '../contract.js';
 import { partitionForKey } from '../partitioner.js';
+import { type CompactionPolicy, DEFAULT_COMPACTION_POLICY, MemoryPartition } from './memory-partition.js';
 
 interface MemoryTopic {
   readonly spec: TopicSpec;
-  readonly partitions: LogRecord[][];
+  readonly partitions: MemoryPartition[];
+  /** Live followers' next offsets, one per partition: compaction keeps what they have not read. */
+  readonly followerPositions: Set<readonly number[]>;
 }
 
 /**
  * An in-process partitioned log: topics of partitions of offset-ordered records, and
  * committed offsets per consumer group. Everything is synchronous, so a batch of
- * appends plus an offset commit is atomic by construction.
+ * appends plus an offset commit is atomic by construction. Topics created as compacted
+ * keep only the newest record per key, as Kafka's log compaction does (see
+ * MemoryPartition), so changelogs and the item catalog stay the size of their state.
  */
 export class MemoryLog {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly committed = new Map<string, Map<number, number>>();
   private waiters: Array<() => void> = [];
 
+  constructor(private readonly compactionPolicy: CompactionPolicy = DEFAULT_COMPACTION_POLICY) {}
+
   ensureTopic(spec: TopicSpec): void {
     if (this.topics.has(spec.name)) return;
-    this.topics.set(spec.name, { spec, partitions: Array.from({ length: spec.partitions }, () => []) });
+    const compacted = spec.compacted === true;
+    const followerPositions = new Set<readonly number[]>();
+    const slowestFollower = (partition: number) => (): number => Math.min(...[...followerPositions].map((positions) => positions[partition] ?? 0));
+    const partitions = Array.from({ length: spec.partitions }, (_, p) => new MemoryPartition(compacted, this.compactionPolicy, slowestFollower(p)));
+    this.topics.set(spec.name, { spec, partitions, followerPositions });
+  }
+
+  /**
+   * Registers a follower's positions (read live, one next offset per partition), so
+   * compaction leaves it every record it has not read yet. Returns the unregistration.
+   */
+  trackFollower(name: string, positions: readonly number[]): () => void {
+    const followers = this.topic(name).followerPositions;
+    followers.add(positions);
+    return () => followers.delete(positions);
   }
 
   hasTopic(name: string): boolean {
@@ -30,12 +51,25 @@ export class MemoryLog {
   }
 
   endOffset(name: string, partition: number): number {
-    return this.partition(name, partition).length;
+    return this.partition(name, partition).endOffset;
   }
 
-  /** Records from `offset`, at most `max` of them. */
+  /**
+   * At most `max` records with offsets from `offset` on. On a compacted topic offsets may
+   * have gaps: continue after the last record returned, not at `offset + length`.
+   */
   read(name: string, partition: number, offset: number, max: number): LogRecord[] {
-    return this.partition(name, partition).slice(offset, offset + max);
+    return this.partition(name, partition).read(offset, max);
+  }
+
+  /** Compacts every partition of a compacted topic now (it also happens by itself as dead records pile up). */
+  compact(name: string): void {
+    for (const partition of this.topic(name).partitions) partition.compact();
+  }
+
+  /** Records a partition holds right now (for tests and diagnostics: compaction shrinks it). */
+  storedRecords(name: string, partition: number): number {
+    return this.partition(name, partition).storedRecords;
   }
 
   append(records: readonly OutboundRecord[], now: number = Date.now()): void {
@@ -44,7 +78,7 @@ export class MemoryLog {
       const partition = record.partition ?? partitionForKey(record.topic, record.key, topic.partitions.length);
       const log = topic.partitions[partition];
       if (!log) throw new Error(`lifelong: topic ${record.topic} has no partition ${partition}`);
-      log.push({ topic: record.topic, partition, offset: log.length, key: record.key, value: record.value, timestamp: now });
+      log.append((offset) => ({ topic: record.topic, partition, offset, key: record.key, value: record.value, timestamp: now }));
     }
     if (records.length > 0) this.wakeAll();
   }
@@ -77,7 +111,7 @@ export class MemoryLog {
     return topic;
   }
 
-  private partition(name: string, partition: number): LogRecord[] {
+  private partition(name: string, partition: number): MemoryPartition {
     const log = this.topic(name).partitions[partition];
     if (!log) throw new Error(`lifelong: topic ${name} has no partition ${partition}`);
     return log;

@@ -20,6 +20,7 @@ export class MemoryTopicFollower implements TopicFollower {
     private readonly options: FollowOptions,
   ) {
     this.positions = Array.from({ length: log.partitionCount(options.topic) }, () => 0);
+    const untrack = log.trackFollower(options.topic, this.positions);
     const ends = this.positions.map((_, p) => log.endOffset(options.topic, p));
     try {
       this.positions.forEach((_, p) => this.drain(p, ends[p]!));
@@ -28,7 +29,8 @@ export class MemoryTopicFollower implements TopicFollower {
       this.caughtUp = Promise.reject(error);
       this.stopped = true;
     }
-    this.loop = this.follow();
+    // Once the loop ends (stopped, or failed) nothing is read any more: stop holding back compaction.
+    this.loop = this.follow().finally(untrack);
     this.loop.catch(() => {});
   }
 
@@ -49,7 +51,10 @@ export class MemoryTopicFollower implements TopicFollower {
     while (!this.stopped && this.positions[partition]! < end) {
       const records = this.log.read(this.options.topic, partition, this.positions[partition]!, Math.min(CHUNK, end - this.positions[partition]!));
       for (const record of records) this.options.onRecord(record);
-      this.positions[partition]! += records.length;
+      // A compacted topic has gaps in its offsets, so continue after the last record
+      // delivered; nothing at all from here on means the rest was compacted away.
+      const last = records[records.length - 1];
+      this.positions[partition] = last ? last.offset + 1 : end;
     }
   }
 }
