@@ -1,21 +1,22 @@
-import { LifelongError, messageOf } from '../errors/catalog.js';
+import { messageOf } from '../errors/catalog.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import type { InstanceService, ServiceContext } from '../runtime/service.js';
-import { SeededRandom } from '../sim/random.js';
-import { selectBackend, type BackendName, type BackendPreference, type ModuleImporter } from './backend.js';
-import { CheckpointManager, type RestoredCheckpoint } from './checkpoints.js';
-import { CLICK_LOGIT, CriticNetwork, OUTPUT_COUNT, type CriticArchitecture } from './critic-network.js';
+import type { BackendName, BackendPreference, ModuleImporter } from './backend.js';
+import type { RestoredCheckpoint } from './checkpoints.js';
+import type { CriticArchitecture } from './critic-network.js';
+import type { EngineChannel, EngineListener, TrainingMode } from './engine-channel.js';
+import type { EngineProgress, EngineReady, EngineSettings, FromEngine } from './engine-protocol.js';
+import { InlineEngineChannel } from './inline-engine-channel.js';
 import { LearnerMetrics } from './learner-metrics.js';
-import { ReplayBuffer } from './replay-buffer.js';
-import { DEFAULT_LOSS_WEIGHTS, TdTrainer } from './td-trainer.js';
-import type { TF } from './tf.js';
+import { PairValueCache, type HeadWeights } from './pair-value-cache.js';
+import { DEFAULT_LOSS_WEIGHTS } from './td-trainer.js';
+import { TransitionBatcher } from './transition-batcher.js';
+import type { EngineHooks, TrainingEngine } from './training-engine.js';
 import type { PairValue, PairValueReader, Transition, TransitionSink } from './transition.js';
+import { WorkerEngineChannel } from './worker-engine-channel.js';
 
-export interface HeadWeights {
-  readonly click: number;
-  readonly follow: number;
-  readonly gift: number;
-}
+export type { HeadWeights } from './pair-value-cache.js';
+export type { TrainingMode } from './engine-channel.js';
 
 export interface LearnerOptions {
   /** Names of the input features, in order; part of checkpoint compatibility. */
@@ -40,53 +41,76 @@ export interface LearnerOptions {
   /** Training waits until the buffer holds this many transitions (default 4 batches). */
   readonly minReplay?: number;
   /**
-   * Largest share of wall time the background loop spends in training steps (0 < s ≤ 1):
-   * after a step of d ms it rests d × (1/s − 1) ms, leaving the event loop to the
-   * partitions. Default 0.5.
+   * Largest share of wall time the training loop spends in training steps (0 < s ≤ 1):
+   * after a step of d ms it rests d × (1/s − 1) ms. In a worker this bounds the cores
+   * training takes from the partitions; inline, the share of the event loop. Default 0.5.
    */
   readonly trainingShare?: number;
   /** Periodic and shutdown checkpoints; none when absent. */
   readonly checkpoint?: { readonly dir: string; readonly intervalMs: number; readonly keep?: number };
   readonly backend?: BackendPreference;
-  /** Replaces dynamic import in backend selection (tests). */
+  /**
+   * Where start() trains: `worker` (default), a worker thread, so training steps never
+   * block record processing; `inline`, this thread (what `importer` and `afterStep` need,
+   * since functions cannot cross a thread boundary). init() always loads the engine into
+   * this thread, for callers that drive it directly (trainSteps, predict, checkpoint):
+   * a learner initialized that way also trains inline when started.
+   */
+  readonly mode?: TrainingMode;
+  /** Replaces dynamic import in backend selection (tests; inline only). */
   readonly importer?: ModuleImporter;
   readonly seed?: number;
   /** Pairs kept in the value cache (and states waiting for a refresh). */
   readonly cacheCapacity?: number;
-  /** Training steps between value-cache refreshes. */
-  readonly cacheRefreshSteps?: number;
-  /** Awaited after every training step (tests use it to make steps deliberately slow). */
+  /** How often appended transitions go to the engine, in milliseconds (default 25; a full batch of 1,024 transitions goes at once). */
+  readonly flushIntervalMs?: number;
+  /**
+   * How often the states noted since the last refresh go to the engine for their values,
+   * in milliseconds (default 250). Each request costs the engine a batched inference
+   * between training steps; a pair noted several times in between is valued once.
+   */
+  readonly cacheRefreshMs?: number;
+  /** How long stop() waits for the engine's final checkpoint before terminating a worker, in milliseconds (default 30 seconds). */
+  readonly stopTimeoutMs?: number;
+  /** Awaited after every training step (tests use it to make steps deliberately slow; inline only). */
   readonly afterStep?: (step: number) => void | Promise<void>;
   readonly logger?: Logger;
 }
 
 export interface LearnerStats {
   readonly backend: BackendName | undefined;
+  /** Where the engine runs (undefined before init or start). */
+  readonly mode: TrainingMode | undefined;
   readonly modelVersion: number;
-  /** Steps since this process started training. */
+  /** Steps since this process started training (as last reported by the engine). */
   readonly steps: number;
   /** Steps including those of the restored checkpoint. */
   readonly totalSteps: number;
   readonly replaySize: number;
   readonly transitionsAppended: number;
+  /** Transitions that never reached the engine (it was down, or far behind). */
+  readonly transitionsDropped: number;
   readonly cachedPairs: number;
   readonly lastLoss: number | undefined;
   readonly restoredFrom: RestoredCheckpoint | undefined;
+  /** Why the engine died, when it did: training has stopped, cached values stay. */
+  readonly engineFailure: string | undefined;
 }
 
 const DEFAULT_ARCHITECTURE = { trunkUnits: [64, 64], headUnits: 32 } as const;
-const IDLE_POLL_MS = 250;
-const ERROR_BACKOFF_MS = 1_000;
-const INFERENCE_CHUNK = 1_024;
-const CACHE_REFRESH_MAX = 8_192;
+const TRANSITIONS_PER_MESSAGE = 1_024;
+const INFERENCE_MAX = 8_192;
 
 /**
  * The lifelong-value learner: a process-level service shared by every partition of an
  * instance. Topologies append transitions (`record`) and note pair states (`noteState`)
- * synchronously; a background loop samples micro-batches from the bounded replay
- * buffer, takes TD steps against a target network refreshed every K steps, refreshes a
- * value cache with batched inference, and checkpoints periodically and on stop. Record
- * processing never awaits any of it.
+ * synchronously; every few tens of milliseconds the learner posts the transitions, packed
+ * in typed arrays, and the states waiting for a value to its training engine, and applies
+ * the values that come back to the cache `cachedValue` reads. The engine (training-engine.ts)
+ * runs in a worker thread by default: it samples micro-batches from its bounded replay
+ * buffer, takes TD steps against a target network refreshed every K steps, answers
+ * inference requests, and checkpoints periodically and on stop. Record processing never
+ * awaits any of it, and survives the engine's death (reported in logs, stats and metrics).
  *
  * Training is approximate by design, outside the exactly-once guarantees: transitions
  * of a batch replayed after a crash are appended again, and the model is whatever the
@@ -96,31 +120,30 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
   readonly name = 'lifelong-value-learner';
   readonly inputDim: number;
   readonly architecture: CriticArchitecture;
-  private readonly buffer: ReplayBuffer;
-  private readonly random: SeededRandom;
-  private readonly pending = new Map<string, Float32Array>();
-  private readonly cache = new Map<string, PairValue>();
-  private tf: TF | undefined;
-  private backendName: BackendName | undefined;
-  private online: CriticNetwork | undefined;
-  private target: CriticNetwork | undefined;
-  private trainer: TdTrainer | undefined;
-  private checkpoints: CheckpointManager | undefined;
-  private metrics: LearnerMetrics | undefined;
+  private readonly settings: EngineSettings;
+  private readonly batcher: TransitionBatcher;
+  private readonly values: PairValueCache;
   private logger: Logger;
-  private initializing: Promise<void> | undefined;
-  private running = false;
-  private loopDone: Promise<void> | undefined;
-  /** Ends the current rest (stop). */
-  private wake: (() => void) | undefined;
-  /** Ends an idle rest once the buffer holds enough to train. */
-  private dataArrived: (() => void) | undefined;
+  private metrics: LearnerMetrics | undefined;
+  private opening: Promise<void> | undefined;
+  /** The engine, once ready and until stopped or failed. */
+  private channel: EngineChannel | undefined;
+  private mode: TrainingMode | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private ready: EngineReady | undefined;
+  private progress: EngineProgress | undefined;
+  private inference: { readonly id: number; readonly keys: readonly string[] } | undefined;
+  private inferenceIds = 0;
+  private lastRefreshAt = 0;
   private version = 0;
-  private stepsAtRestore = 0;
-  private stepsAtSave = 0;
-  private lastSaveAt = performance.now();
-  private lastLoss: number | undefined;
-  private restored: RestoredCheckpoint | undefined;
+  private appended = 0;
+  private delivered = 0;
+  private droppedBehind = 0;
+  private failure: string | undefined;
+  private readonly listener: EngineListener = {
+    message: (message) => this.onEngineMessage(message),
+    failed: (error) => this.onEngineFailed(error),
+  };
 
   constructor(private readonly options: LearnerOptions) {
     const { gammaPerHour, batchSize, targetRefreshSteps } = options;
@@ -131,128 +154,136 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     this.inputDim = options.featureNames.length;
     const arch = options.architecture ?? DEFAULT_ARCHITECTURE;
     this.architecture = { inputDim: this.inputDim, trunkUnits: [...arch.trunkUnits], headUnits: arch.headUnits };
-    this.buffer = new ReplayBuffer(options.replayCapacity, this.inputDim);
-    this.random = new SeededRandom(options.seed ?? 1);
+    this.settings = {
+      featureNames: [...options.featureNames],
+      gammaPerHour,
+      batchSize,
+      targetRefreshSteps,
+      replayCapacity: options.replayCapacity,
+      learningRate: options.learningRate ?? 1e-3,
+      architecture: { trunkUnits: [...arch.trunkUnits], headUnits: arch.headUnits },
+      huberDelta: options.huberDelta ?? 1,
+      lossWeights: options.lossWeights ?? DEFAULT_LOSS_WEIGHTS,
+      minReplay: Math.max(1, options.minReplay ?? 4 * batchSize),
+      trainingShare: share,
+      checkpoint: options.checkpoint ? { dir: options.checkpoint.dir, intervalMs: options.checkpoint.intervalMs, keep: options.checkpoint.keep ?? 3 } : undefined,
+      backend: options.backend ?? 'auto',
+      seed: options.seed ?? 1,
+    };
+    this.batcher = new TransitionBatcher(this.inputDim, TRANSITIONS_PER_MESSAGE, options.replayCapacity);
+    this.values = new PairValueCache(this.inputDim, options.cacheCapacity ?? 100_000, options.headWeights);
     this.logger = options.logger ?? silentLogger();
   }
 
   // ── the per-record side: synchronous, allocation-light, never waits ──────────────
 
   record(transition: Transition): void {
-    this.buffer.push(transition);
-    if (this.dataArrived && this.buffer.size >= this.minReplay) this.dataArrived();
+    if (this.batcher.add(transition)) this.flushTransitions();
+    this.appended++;
   }
 
   noteState(key: string, state: ArrayLike<number>): void {
-    if (state.length !== this.inputDim) throw new Error(`state has ${state.length} features, expected ${this.inputDim}`);
-    this.pending.delete(key);
-    this.pending.set(key, Float32Array.from(state));
-    if (this.pending.size > this.cacheCapacity) this.pending.delete(this.pending.keys().next().value!);
+    this.values.note(key, state);
   }
 
   cachedValue(key: string): PairValue | undefined {
-    return this.cache.get(key);
+    return this.values.get(key);
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────
 
-  /** Selects the backend, builds the networks and restores the newest good checkpoint; idempotent. */
+  /** Loads the engine into this thread (see `mode`): backend, networks, the newest good checkpoint; idempotent. */
   init(context?: ServiceContext): Promise<void> {
-    if (context) this.logger = context.logger;
-    return (this.initializing ??= this.initialize(context));
+    return (this.opening ??= this.open('inline', context));
   }
 
-  /** InstanceService: init, then the background training loop. */
+  /** InstanceService: opens the engine (a worker unless `mode` is inline or init() came first), then trains in the background. */
   async start(context: ServiceContext): Promise<void> {
-    await this.init(context);
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.loop();
+    await (this.opening ??= this.open(this.options.mode ?? 'worker', context));
+    if (this.flushTimer || !this.channel) return;
+    this.channel.send({ type: 'train' });
+    this.flushTimer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 25);
   }
 
-  /** Stops the loop after the step in progress, saves a checkpoint if the model moved, and frees the tensors. */
+  /** Hands the engine what it has not received, then has it stop after its step in progress, checkpoint if the model moved, and release the networks. */
   async stop(): Promise<void> {
-    this.running = false;
-    // An init still under way finishes first (its failure was already reported to whoever awaited it).
-    await this.initializing?.catch(() => undefined);
-    this.wake?.();
-    await this.loopDone;
-    this.loopDone = undefined;
-    if (!this.online) return;
-    if (this.steps > this.stepsAtSave) {
+    const opening = this.opening;
+    if (!opening) return;
+    // An open still under way finishes first (its failure was already reported to whoever awaited it).
+    await opening.catch(() => undefined);
+    clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    const channel = this.channel;
+    if (channel) {
+      this.flushTransitions();
       try {
-        await this.checkpoint('shutdown');
+        await channel.close(this.options.stopTimeoutMs ?? 30_000);
       } catch (error) {
-        this.logger.error({ err: error }, 'final checkpoint failed; the previous one stays');
+        this.logger.error({ detail: messageOf(error) }, 'the lifelong-value training engine did not stop cleanly');
       }
     }
-    this.trainer?.dispose();
-    this.online.dispose();
-    this.target?.dispose();
-    this.online = this.target = this.trainer = undefined;
-    this.initializing = undefined;
+    this.channel = this.progress = this.inference = undefined;
+    this.opening = undefined;
   }
 
   get backend(): BackendName | undefined {
-    return this.backendName;
+    return this.ready?.backend;
   }
 
   get modelVersion(): number {
     return this.version;
   }
 
-  /** Training steps taken in this process. */
+  /** Training steps taken in this process, as last reported by the engine. */
   get steps(): number {
-    return this.trainer?.steps ?? 0;
+    return this.progress?.steps ?? 0;
   }
 
   stats(): LearnerStats {
+    const alive = this.failure === undefined;
     return {
-      backend: this.backendName,
+      backend: this.backend,
+      mode: this.mode,
       modelVersion: this.version,
       steps: this.steps,
-      totalSteps: this.stepsAtRestore + this.steps,
-      replaySize: this.buffer.size,
-      transitionsAppended: this.buffer.appended,
-      cachedPairs: this.cache.size,
-      lastLoss: this.lastLoss,
-      restoredFrom: this.restored,
+      totalSteps: this.progress?.totalSteps ?? this.ready?.restoredFrom?.metadata.steps ?? 0,
+      // The buffer never shrinks, so while the engine lives it holds everything handed to it, up to its capacity.
+      replaySize: alive ? Math.min(this.options.replayCapacity, this.appended - this.dropped) : (this.progress?.replaySize ?? 0),
+      transitionsAppended: this.appended,
+      transitionsDropped: this.dropped,
+      cachedPairs: this.values.size,
+      lastLoss: this.progress?.lastLoss,
+      restoredFrom: this.ready?.restoredFrom,
+      engineFailure: this.failure,
     };
   }
 
-  // ── training and inference (the background side) ─────────────────────────────────
-
-  /** Takes `count` training steps now (the loop's step; tests drive it directly). Returns the mean loss. */
-  async trainSteps(count: number): Promise<number> {
-    const trainer = this.ready().trainer;
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const started = performance.now();
-      const loss = await trainer.step(this.buffer.sample(this.options.batchSize, this.random, this.options.gammaPerHour));
-      if (trainer.steps % this.options.targetRefreshSteps === 0) trainer.refreshTarget();
-      this.lastLoss = loss;
-      total += loss;
-      this.metrics?.steps.inc();
-      this.metrics?.loss.set(loss);
-      this.metrics?.stepSeconds.observe((performance.now() - started) / 1000);
-      await this.options.afterStep?.(trainer.steps);
-    }
-    return count === 0 ? Number.NaN : total / count;
+  /**
+   * Sends the pairs noted since the last refresh (oldest first, at most `max`) for
+   * inference, unless a request is still out; returns how many. Inline, the values are in
+   * the cache when it returns; from a worker they arrive a moment later.
+   */
+  refreshCache(max = INFERENCE_MAX): number {
+    const channel = this.channel;
+    if (!channel || this.inference) return 0;
+    const taken = this.values.take(max);
+    if (!taken) return 0;
+    this.inference = { id: ++this.inferenceIds, keys: taken.keys };
+    channel.send({ type: 'infer', id: this.inference.id, count: taken.keys.length, states: taken.states }, [taken.states.buffer as ArrayBuffer]);
+    return taken.keys.length;
   }
 
-  /**
-   * Batched inference, synchronous: `count` states laid out row-major in `states`
-   * (count × inputDim) → one PairValue each.
-   */
+  // ── driving the engine directly (after init(): tests, experiments, benchmarks) ──────
+
+  /** Takes `count` training steps now. Returns the mean loss. */
+  async trainSteps(count: number): Promise<number> {
+    return this.inlineEngine().trainSteps(count);
+  }
+
+  /** Batched inference, synchronous: `count` states laid out row-major in `states` (count × inputDim) → one PairValue each. */
   predict(states: Float32Array, count: number): PairValue[] {
-    const online = this.ready().online;
-    const out: PairValue[] = [];
-    for (let start = 0; start < count; start += INFERENCE_CHUNK) {
-      const n = Math.min(INFERENCE_CHUNK, count - start);
-      const raw = online.predict(states.subarray(start * this.inputDim, (start + n) * this.inputDim), n);
-      for (let row = 0; row < n; row++) out.push(this.toValue(raw, row));
-    }
-    return out;
+    const outputs = this.inlineEngine().predict(states, count);
+    return Array.from({ length: count }, (_, row) => this.values.valueOf(outputs, row, this.version));
   }
 
   /** Convenience over `predict` for a few states given as arrays. */
@@ -262,175 +293,119 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     return this.predict(packed, states.length);
   }
 
-  /** Recomputes the cached values of the pairs noted since the last refresh (oldest first). Returns how many. */
-  refreshCache(max = CACHE_REFRESH_MAX): number {
-    if (!this.online || this.pending.size === 0) return 0;
-    const keys: string[] = [];
-    const packed = new Float32Array(Math.min(max, this.pending.size) * this.inputDim);
-    for (const [key, state] of this.pending) {
-      if (keys.length >= max) break;
-      packed.set(state, keys.length * this.inputDim);
-      keys.push(key);
-    }
-    for (const key of keys) this.pending.delete(key);
-    const values = this.predict(packed, keys.length);
-    keys.forEach((key, i) => {
-      this.cache.delete(key);
-      this.cache.set(key, values[i]!);
-    });
-    while (this.cache.size > this.cacheCapacity) this.cache.delete(this.cache.keys().next().value!);
-    return keys.length;
-  }
-
-  /** Saves the online network as the next model version (no-op without a checkpoint directory). */
+  /** Saves the online network as the next model version (undefined without a checkpoint directory). */
   async checkpoint(reason = 'manual'): Promise<number | undefined> {
-    const { checkpoints, online } = this;
-    if (!checkpoints || !online) return undefined;
-    try {
-      const version = await checkpoints.save(online, {
-        steps: this.stepsAtRestore + this.steps,
-        reason,
-        backend: this.backendName ?? 'unknown',
-        featureNames: this.options.featureNames,
-        gammaPerHour: this.options.gammaPerHour,
-      });
-      this.version = version;
-      this.stepsAtSave = this.steps;
-      this.lastSaveAt = performance.now();
-      this.metrics?.checkpoints.inc({ outcome: 'saved' });
-      this.logger.info({ version, reason, steps: this.stepsAtRestore + this.steps, dir: this.options.checkpoint?.dir }, 'lifelong-value checkpoint saved');
-      return version;
-    } catch (error) {
-      this.metrics?.checkpoints.inc({ outcome: 'save_failed' });
-      throw error;
-    }
+    return this.inlineEngine().checkpoint(reason);
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────
 
-  private get minReplay(): number {
-    return Math.max(1, this.options.minReplay ?? 4 * this.options.batchSize);
+  private get dropped(): number {
+    return this.batcher.dropped + this.droppedBehind;
   }
 
-  private get cacheCapacity(): number {
-    return this.options.cacheCapacity ?? 100_000;
-  }
-
-  private ready(): { tf: TF; online: CriticNetwork; trainer: TdTrainer } {
-    if (!this.tf || !this.online || !this.trainer) throw new Error('the learner is not initialized: call init() or start() first');
-    return { tf: this.tf, online: this.online, trainer: this.trainer };
-  }
-
-  private toValue(raw: Float32Array, row: number): PairValue {
-    const base = row * OUTPUT_COUNT;
-    const click = raw[base]!;
-    const follow = raw[base + 1]!;
-    const gift = raw[base + 2]!;
-    const logit = raw[base + CLICK_LOGIT]!;
-    const w = this.options.headWeights;
-    return { value: w.click * click + w.follow * follow + w.gift * gift, click, follow, gift, clickProbability: 1 / (1 + Math.exp(-logit)), modelVersion: this.version };
-  }
-
-  private async initialize(context: ServiceContext | undefined): Promise<void> {
-    const selection = await selectBackend(this.options.backend ?? 'auto', this.options.importer);
-    const { tf, backend } = selection;
-    this.tf = tf;
-    this.backendName = backend;
-    for (const attempt of selection.attempts) if (attempt.error) this.logger.warn({ backend: attempt.backend, module: attempt.module, reason: attempt.error }, 'TensorFlow.js backend not available');
-    this.logger.info({ backend, module: selection.module, tfjs: tf.version?.['tfjs-core'] }, 'lifelong-value learner backend');
-    if (backend === 'cpu') this.logger.warn('the pure-JS cpu backend trains about 5× slower than wasm; check that @tensorflow/tfjs-backend-wasm is installed');
+  private async open(mode: TrainingMode, context: ServiceContext | undefined): Promise<void> {
+    if (context) this.logger = context.logger;
+    if (mode === 'worker' && (this.options.importer || this.options.afterStep)) {
+      throw new RangeError('importer and afterStep are functions, which cannot reach a worker thread: use mode "inline"');
+    }
+    // Before the engine starts: the checkpoint outcomes of its start (restored, refused) are counted as they arrive.
     if (context) {
-      context.metrics.learnerBackend.set({ backend }, 1);
-      this.metrics = new LearnerMetrics(context.metrics.registry, {
-        replaySize: () => this.buffer.size,
-        transitionsAppended: () => this.buffer.appended,
-        cachedPairs: () => this.cache.size,
+      this.metrics ??= new LearnerMetrics(context.metrics.registry, {
+        replaySize: () => this.stats().replaySize,
+        transitionsAppended: () => this.appended,
+        cachedPairs: () => this.values.size,
         modelVersion: () => this.version,
       });
     }
-    const seed = this.options.seed ?? 1;
-    this.online = new CriticNetwork(tf, this.architecture, seed);
-    this.target = new CriticNetwork(tf, this.architecture, seed + 1);
-    const dir = this.options.checkpoint?.dir;
-    if (dir) {
-      this.checkpoints = new CheckpointManager(tf, {
-        dir,
-        keep: this.options.checkpoint?.keep ?? 3,
-        onRefused: (error: LifelongError) => {
-          this.metrics?.checkpoints.inc({ outcome: 'refused' });
-          this.logger.error({ code: error.code, path: error.details['path'], reason: error.details['detail'] }, error.message);
-        },
-      });
-      this.restored = await this.checkpoints.restoreInto(this.online, { architecture: this.architecture, featureNames: this.options.featureNames });
-      if (this.restored) {
-        this.version = this.restored.version;
-        this.stepsAtRestore = this.restored.metadata.steps;
-        this.metrics?.checkpoints.inc({ outcome: 'restored' });
-        this.logger.info({ version: this.version, path: this.restored.path, steps: this.stepsAtRestore, trainedOn: this.restored.metadata.backend }, 'lifelong-value checkpoint restored');
-      } else {
-        this.logger.info({ dir, refused: this.checkpoints.refused.length }, 'no usable lifelong-value checkpoint: starting from a fresh model');
-      }
-    }
-    // The trainer copies the (possibly restored) online weights into the target network.
-    this.trainer = new TdTrainer(tf, this.online, this.target, {
-      learningRate: this.options.learningRate ?? 1e-3,
-      lossWeights: this.options.lossWeights ?? DEFAULT_LOSS_WEIGHTS,
-      huberDelta: this.options.huberDelta ?? 1,
-    });
-    this.lastSaveAt = performance.now();
+    const channel = mode === 'worker' ? new WorkerEngineChannel(this.settings, this.listener) : new InlineEngineChannel(this.settings, this.hooks(), this.listener);
+    this.mode = mode;
+    this.failure = undefined;
+    const ready = await channel.ready;
+    this.ready = ready;
+    this.version = ready.modelVersion;
+    context?.metrics.learnerBackend.set({ backend: ready.backend }, 1);
+    this.logger.info({ mode, backend: ready.backend }, mode === 'worker' ? 'lifelong-value critic trains in a worker thread' : 'lifelong-value critic trains in this thread');
+    this.channel = channel;
+    for (const batch of this.batcher.drain()) this.deliver(batch.rows, batch.count);
   }
 
-  private async loop(): Promise<void> {
-    const share = this.options.trainingShare ?? 0.5;
-    const refreshEvery = this.options.cacheRefreshSteps ?? 50;
-    while (this.running) {
-      try {
-        if (this.buffer.size < this.minReplay) {
-          this.refreshCache();
-          await this.rest(IDLE_POLL_MS, true);
-        } else {
-          const started = performance.now();
-          await this.trainSteps(1);
-          if (this.steps % refreshEvery === 0) this.refreshCache();
-          const busy = performance.now() - started;
-          // Yield to the event loop after every step, resting long enough to keep training under its share of the thread.
-          await this.rest(share >= 1 ? 0 : busy * (1 / share - 1));
+  private hooks(): EngineHooks {
+    const { importer, afterStep } = this.options;
+    return { ...(importer ? { importer } : {}), ...(afterStep ? { afterStep } : {}) };
+  }
+
+  private inlineEngine(): TrainingEngine {
+    const channel = this.channel;
+    if (!channel) throw new Error('the learner is not initialized: call init() first');
+    if (!(channel instanceof InlineEngineChannel)) throw new Error('this learner trains in a worker thread; init() (not start()) loads an engine that can be driven directly');
+    this.flushTransitions();
+    return channel.engine;
+  }
+
+  /** The periodic hand-over: transitions, and now and then the states waiting for a value (one inference request at a time). */
+  private flush(): void {
+    this.flushTransitions();
+    const now = performance.now();
+    if (now - this.lastRefreshAt < (this.options.cacheRefreshMs ?? 250)) return;
+    this.lastRefreshAt = now;
+    this.refreshCache();
+  }
+
+  private flushTransitions(): void {
+    const batch = this.batcher.take();
+    if (!batch) return;
+    if (this.channel) this.deliver(batch.rows, batch.count);
+    else this.batcher.hold(batch);
+  }
+
+  private deliver(rows: Float32Array, count: number): void {
+    const channel = this.channel!;
+    // A worker stuck in a step (or far behind) would let messages pile up without bound; its replay buffer
+    // keeps only the newest `replayCapacity` transitions anyway, so more than that in flight is dropped.
+    if (channel.mode === 'worker' && this.delivered - (this.progress?.received ?? 0) > this.options.replayCapacity) {
+      this.droppedBehind += count;
+      return;
+    }
+    channel.send({ type: 'transitions', count, rows }, [rows.buffer as ArrayBuffer]);
+    this.delivered += count;
+  }
+
+  private onEngineMessage(message: FromEngine): void {
+    switch (message.type) {
+      case 'log':
+        this.logger[message.level](message.fields, message.msg);
+        return;
+      case 'progress':
+        if (this.metrics) {
+          this.metrics.steps.inc(Math.max(0, message.steps - (this.progress?.steps ?? 0)));
+          if (message.lastLoss !== undefined) this.metrics.loss.set(message.lastLoss);
+          for (const seconds of message.stepSeconds) this.metrics.stepSeconds.observe(seconds);
         }
-        await this.maybeCheckpoint();
-      } catch (error) {
-        this.logger.error({ err: error, detail: messageOf(error) }, 'lifelong-value training loop failed; retrying in a second');
-        await this.rest(ERROR_BACKOFF_MS);
-      }
+        this.progress = message;
+        return;
+      case 'values':
+        if (this.inference?.id !== message.id) return;
+        this.values.apply(this.inference.keys, message.outputs, message.modelVersion);
+        this.inference = undefined;
+        return;
+      case 'checkpoint':
+        if (message.version !== undefined) this.version = message.version;
+        this.metrics?.checkpoints.inc({ outcome: message.outcome });
+        return;
+      case 'ready':
+      case 'failed':
+      case 'stopped':
+        return;
     }
   }
 
-  private async maybeCheckpoint(): Promise<void> {
-    const interval = this.options.checkpoint?.intervalMs;
-    if (interval === undefined || this.steps === this.stepsAtSave || performance.now() - this.lastSaveAt < interval) return;
-    try {
-      await this.checkpoint('periodic');
-    } catch (error) {
-      // Training goes on; the next attempt is one interval later, the previous checkpoint stays.
-      this.lastSaveAt = performance.now();
-      this.logger.error({ err: error, code: (error as LifelongError).code }, 'periodic lifelong-value checkpoint failed; the previous one stays');
-    }
-  }
-
-  /**
-   * Waits `ms` (0: one turn of the event loop, so queued record batches run first), or
-   * until stop() — or, when idle, enough data — ends the wait. While the loop runs its
-   * timers keep the process alive, like a server; stop() ends them.
-   */
-  private rest(ms: number, untilData = false): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = this.dataArrived = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      this.wake = done;
-      if (untilData) this.dataArrived = done;
-    });
+  private onEngineFailed(error: Error): void {
+    this.failure = error.message;
+    this.channel = this.inference = undefined;
+    clearInterval(this.flushTimer);
+    this.flushTimer = undefined;
+    this.metrics?.engineFailures.inc();
+    this.logger.error({ mode: this.mode, detail: error.message }, 'lifelong-value training engine failed: training stopped; records are still processed and cached values kept');
   }
 }

@@ -1,5 +1,6 @@
 import type { SeededRandom } from '../sim/random.js';
 import type { Transition } from './transition.js';
+import { CLICK_AT, DT_HOURS_AT, REWARDS_AT, transitionRowWidth, writeTransitionRow } from './transition-rows.js';
 
 /** A training micro-batch, laid out for tensors (row-major). */
 export interface Batch {
@@ -17,16 +18,13 @@ export interface Batch {
 }
 
 /**
- * A bounded ring buffer of transitions in preallocated typed arrays: appending copies a
- * few numbers and never allocates; when full, the oldest transition is overwritten.
- * Memory is capacity × (2 × dim + 5) × 4 bytes.
+ * A bounded ring buffer of transitions in one preallocated typed array of rows (the
+ * layout of transition-rows.ts): appending copies a few numbers and never allocates;
+ * when full, the oldest transition is overwritten. Memory is capacity × (2 × dim + 5) × 4 bytes.
  */
 export class ReplayBuffer {
-  private readonly states: Float32Array;
-  private readonly nexts: Float32Array;
-  private readonly rewards: Float32Array;
-  private readonly clicks: Float32Array;
-  private readonly dtHours: Float32Array;
+  private readonly rows: Float32Array;
+  private readonly width: number;
   private head = 0;
   private filled = 0;
   /** Transitions ever appended. */
@@ -37,11 +35,8 @@ export class ReplayBuffer {
     readonly dim: number,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`replay capacity must be a positive integer, got ${capacity}`);
-    this.states = new Float32Array(capacity * dim);
-    this.nexts = new Float32Array(capacity * dim);
-    this.rewards = new Float32Array(capacity * 3);
-    this.clicks = new Float32Array(capacity);
-    this.dtHours = new Float32Array(capacity);
+    this.width = transitionRowWidth(dim);
+    this.rows = new Float32Array(capacity * this.width);
   }
 
   get size(): number {
@@ -49,28 +44,26 @@ export class ReplayBuffer {
   }
 
   push(transition: Transition): void {
-    const { dim } = this;
-    if (transition.state.length !== dim || transition.next.length !== dim) throw new Error(`transition features have length ${transition.state.length}/${transition.next.length}, expected ${dim}`);
-    const at = this.head;
-    const base = at * dim;
-    for (let i = 0; i < dim; i++) {
-      this.states[base + i] = transition.state[i]!;
-      this.nexts[base + i] = transition.next[i]!;
+    writeTransitionRow(this.rows, this.head * this.width, transition, this.dim);
+    this.advance();
+  }
+
+  /** Appends the first `count` rows of `rows` (already in the row layout, as a TransitionBatcher packs them). */
+  pushRows(rows: Float32Array, count: number): void {
+    const { width } = this;
+    if (rows.length < count * width) throw new Error(`a batch of ${count} transitions needs ${count * width} floats, got ${rows.length}`);
+    // Only the newest `capacity` rows can survive: skip the rest.
+    for (let row = Math.max(0, count - this.capacity); row < count; row++) {
+      this.rows.set(rows.subarray(row * width, row * width + width), this.head * width);
+      this.advance();
     }
-    this.rewards[at * 3] = transition.rewards[0];
-    this.rewards[at * 3 + 1] = transition.rewards[1];
-    this.rewards[at * 3 + 2] = transition.rewards[2];
-    this.clicks[at] = transition.click > 0 ? 1 : 0;
-    this.dtHours[at] = Math.max(0, transition.dtHours);
-    this.head = (at + 1) % this.capacity;
-    if (this.filled < this.capacity) this.filled++;
-    this.appended++;
+    if (count > this.capacity) this.appended += count - this.capacity;
   }
 
   /** A uniform sample with replacement, its discounts computed for `gammaPerHour`. */
   sample(size: number, random: SeededRandom, gammaPerHour: number): Batch {
     if (this.filled === 0) throw new Error('cannot sample an empty replay buffer');
-    const { dim } = this;
+    const { dim, width } = this;
     const batch: Batch = {
       size,
       state: new Float32Array(size * dim),
@@ -81,13 +74,19 @@ export class ReplayBuffer {
     };
     const logGamma = Math.log(gammaPerHour);
     for (let row = 0; row < size; row++) {
-      const at = Math.floor(random.next() * this.filled);
-      batch.state.set(this.states.subarray(at * dim, at * dim + dim), row * dim);
-      batch.next.set(this.nexts.subarray(at * dim, at * dim + dim), row * dim);
-      batch.rewards.set(this.rewards.subarray(at * 3, at * 3 + 3), row * 3);
-      batch.discount[row] = Math.exp(logGamma * this.dtHours[at]!);
-      batch.click[row] = this.clicks[at]!;
+      const at = Math.floor(random.next() * this.filled) * width;
+      batch.state.set(this.rows.subarray(at, at + dim), row * dim);
+      batch.next.set(this.rows.subarray(at + dim, at + 2 * dim), row * dim);
+      batch.rewards.set(this.rows.subarray(at + REWARDS_AT(dim), at + REWARDS_AT(dim) + 3), row * 3);
+      batch.discount[row] = Math.exp(logGamma * this.rows[at + DT_HOURS_AT(dim)]!);
+      batch.click[row] = this.rows[at + CLICK_AT(dim)]!;
     }
     return batch;
+  }
+
+  private advance(): void {
+    this.head = (this.head + 1) % this.capacity;
+    if (this.filled < this.capacity) this.filled++;
+    this.appended++;
   }
 }

@@ -73,7 +73,7 @@ describe('backend selection', () => {
     const lines: string[] = [];
     const { pino } = await import('pino');
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const learner = new Learner(options({ backend: 'auto', importer: without('@tensorflow/tfjs-node') }));
+    const learner = new Learner(options({ backend: 'auto', importer: without('@tensorflow/tfjs-node'), mode: 'inline' }));
     await learner.start({ logger, metrics });
     try {
       assert.equal(learner.backend, 'wasm');

@@ -84,7 +84,7 @@ describe('the learner as a background service', () => {
     let release!: () => void;
     const stuck = new Promise<void>((resolve) => (release = resolve));
     let stepsTaken = 0;
-    const service = learner({ afterStep: async () => { stepsTaken++; await stuck; } });
+    const service = learner({ mode: 'inline', afterStep: async () => { stepsTaken++; await stuck; } });
     await service.start(context());
     const runner = new BatchRunner([topologyFor(service)], START + 30 * 24 * HOUR);
     runner.pipe(world.events.slice(0, 2_000));
@@ -106,6 +106,7 @@ describe('the learner as a background service', () => {
   test('training keeps to its share of the thread', async () => {
     const busy: Array<[number, number]> = [];
     const service = learner({
+      mode: 'inline',
       trainingShare: 0.25,
       // A deliberately slow step: 15 ms of CPU on the event-loop thread.
       afterStep: () => {
