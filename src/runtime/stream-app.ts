@@ -50,16 +50,6 @@ export class StreamApp extends EventEmitter {
   private restoring = 0;
   private running = false;
   private processed = 0;
-  /** Per partition, the commit of the batch in flight: the next batch commits after it. */
-  private readonly commitChains = new Map<number, Promise<void>>();
-  /**
-   * Per partition, the first offset of a batch that failed. A batch beyond it was handed
-   * over before the failure was known; its predecessor's effects are gone, so it is
-   * refused until the transport fetches again from the committed offset.
-   */
-  private readonly failedFrom = new Map<number, number>();
-  /** Restores started by a batch that found its partition's task missing (after a failure). */
-  private readonly batchRestores = new Map<number, Promise<void>>();
   /** Global tables the topologies read, loaded before the consumer starts. */
   readonly globalTables: GlobalTables;
   /** Input partitions, known once started (interactive queries locate keys with it). */
@@ -173,8 +163,6 @@ export class StreamApp extends EventEmitter {
     const { metrics, logger } = this.options;
     metrics.rebalances.inc();
     for (const partition of revoked) this.dropTask(partition);
-    // A new assignment starts from the committed offsets, wherever another member left them.
-    this.failedFrom.clear();
     const added = assigned.filter((p) => !this.tasks.has(p));
     metrics.assignedPartitions.set(assigned.length);
     logger.info({ assigned, revoked }, LIFECYCLE.ASSIGNED);
@@ -248,84 +236,36 @@ export class StreamApp extends EventEmitter {
     this.options.metrics.lag.remove({ partition });
   }
 
-  /**
-   * Processes a batch at once, then commits it after the partition's previous batch.
-   *
-   * A transport may hand over the next batch of a partition while the previous one's
-   * commit is still in flight (the Kafka consumer does, so the CPU work of one batch
-   * overlaps the broker round trips of the other). The in-memory state already holds
-   * the previous batch, so processing can go ahead; its commit waits for the previous
-   * commit, and never happens if that one failed: the task is then dropped and both
-   * batches come again from the committed offset. Its rows are sent at once — rows are
-   * idempotent under replay, only the offsets must wait until they are durable.
-   */
   private async onBatch(batch: PartitionBatch): Promise<void> {
     const { options } = this;
     const started = performance.now();
-    this.refuseBatchAfterFailure(batch);
     // A task that failed mid-batch was dropped; rebuild it from the changelogs, which
     // hold exactly the state after the last committed batch.
-    if (!this.tasks.has(batch.partition)) await this.restoreForBatch(batch.partition);
+    if (!this.tasks.has(batch.partition)) await this.restore([batch.partition]);
     const task = this.tasks.get(batch.partition)!;
-    const previousCommit = this.commitChains.get(batch.partition);
-    const committed = this.processAndCommit(task, batch, previousCommit);
-    this.commitChains.set(batch.partition, committed);
     try {
-      await committed;
+      const effects = task.process(batch.records);
+      await this.writeRows(effects.rows, batch);
+      const commitStarted = performance.now();
+      await this.consumer!.commit(batch.partition, {
+        outputs: effects.outputs,
+        consumed: { topic: batch.topic, partition: batch.partition, nextOffset: effects.nextOffset },
+      });
+      options.metrics.commitSeconds.observe((performance.now() - commitStarted) / 1000);
+      options.metrics.lag.set({ partition: batch.partition }, Math.max(0, batch.highWatermark - effects.nextOffset));
+      this.processed += batch.records.length;
+      this.emit(LIFECYCLE.BATCH_END, { partition: batch.partition, records: batch.records.length, nextOffset: effects.nextOffset });
     } catch (error) {
       options.logger.error({ err: error, partition: batch.partition }, 'batch failed; the partition state is dropped and restored before it is retried');
-      const first = batch.records[0]?.offset;
-      if (first !== undefined) this.failedFrom.set(batch.partition, Math.min(first, this.failedFrom.get(batch.partition) ?? Infinity));
-      // Only the task this batch ran on: a later batch may already have restored a new one.
-      if (this.tasks.get(batch.partition) === task) this.dropTask(batch.partition);
+      this.dropTask(batch.partition);
       throw error;
     } finally {
-      if (this.commitChains.get(batch.partition) === committed) this.commitChains.delete(batch.partition);
       options.metrics.batchSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
-  /**
-   * One restore per partition however many of its batches are waiting for it: the next
-   * batch may arrive while the first still waits here, and must not get a second, fresh
-   * task. The waiting batches resume in arrival order (reactions to one promise).
-   */
-  private restoreForBatch(partition: number): Promise<void> {
-    let restoring = this.batchRestores.get(partition);
-    if (!restoring) {
-      restoring = this.restore([partition]).finally(() => this.batchRestores.delete(partition));
-      this.batchRestores.set(partition, restoring);
-    }
-    return restoring;
-  }
-
-  private refuseBatchAfterFailure(batch: PartitionBatch): void {
-    const failedFrom = this.failedFrom.get(batch.partition);
-    const first = batch.records[0]?.offset;
-    if (failedFrom === undefined || first === undefined) return;
-    if (first > failedFrom) throw new Error(`lifelong: partition ${batch.partition}: the batch from offset ${first} follows a failed one (from ${failedFrom}); it is fetched again from the committed offset`);
-    this.failedFrom.delete(batch.partition);
-  }
-
-  private async processAndCommit(task: PartitionTask, batch: PartitionBatch, previousCommit: Promise<void> | undefined): Promise<void> {
-    const { options } = this;
-    const effects = task.process(batch.records);
-    const rowsDurable = this.writeRows(effects.rows);
-    // Offsets go only after the rows are durable and the partition's previous batch has committed.
-    await withHeartbeats(Promise.all([rowsDurable, previousCommit]), () => batch.heartbeat(), options.heartbeatIntervalMs);
-    const commitStarted = performance.now();
-    await this.consumer!.commit(batch.partition, {
-      outputs: effects.outputs,
-      consumed: { topic: batch.topic, partition: batch.partition, nextOffset: effects.nextOffset },
-    });
-    options.metrics.commitSeconds.observe((performance.now() - commitStarted) / 1000);
-    options.metrics.lag.set({ partition: batch.partition }, Math.max(0, batch.highWatermark - effects.nextOffset));
-    this.processed += batch.records.length;
-    this.emit(LIFECYCLE.BATCH_END, { partition: batch.partition, records: batch.records.length, nextOffset: effects.nextOffset });
-  }
-
-  /** Hands the batch's rows to their sinks; resolves once they are durable. */
-  private async writeRows(rows: Map<string, Record<string, unknown>[]>): Promise<void> {
+  /** Waits until the batch's rows are durable, heartbeating so a slow sink does not cost the partitions. */
+  private async writeRows(rows: Map<string, Record<string, unknown>[]>, batch: PartitionBatch): Promise<void> {
     const writes: Promise<void>[] = [];
     for (const [sinkName, sinkRows] of rows) {
       const sink = this.options.sinks.get(sinkName);
@@ -337,6 +277,7 @@ export class StreamApp extends EventEmitter {
       // flight still share the next one (group commit).
       sink.flush().catch(() => {});
     }
-    await Promise.all(writes);
+    if (writes.length === 0) return;
+    await withHeartbeats(Promise.all(writes), () => batch.heartbeat(), this.options.heartbeatIntervalMs);
   }
 }

@@ -56,11 +56,7 @@ export interface GroupHandlers {
    * Partitions it owned before and lost are in `revoked`.
    */
   onAssignment(assigned: readonly number[], revoked: readonly number[]): Promise<void>;
-  /**
-   * One partition's batch; batches of a partition arrive in order. The next may arrive
-   * while the previous one's promise is pending (its commit in flight): the handler
-   * commits them in order and fails the later one if the earlier one failed.
-   */
+  /** One partition's batch; batches of a partition arrive one at a time, in order. */
   onBatch(batch: PartitionBatch): Promise<void>;
 }
 

@@ -1,14 +1,11 @@
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
-import type { AtomicCommit, GroupConsumer, GroupHandlers, LogRecord } from '../contract.js';
+import type { AtomicCommit, GroupConsumer, GroupHandlers } from '../contract.js';
 import { withHeartbeats } from '../../runtime/heartbeats.js';
 import { toTopicMessages } from './kafka-transport.js';
 
 const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 const FATAL_CRASH_BACKOFF_MS = 1_000;
-/** Per partition and fetch (kafkajs's default is 1 MiB: about two slices of 5,000 events of ~100 bytes). */
-const FETCH_MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
-const FETCH_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface KafkaGroupOptions {
   readonly groupId: string;
@@ -50,10 +47,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       readUncommitted: false,
-      // A fetch is handed over in slices of maxBatchRecords, each processed while the one
-      // before commits (handSlices): room for a few slices of small events per partition.
-      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
-      maxBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: 1024 * 1024,
       retry: { retries: 5, restartOnFailure: async () => !this.stopped },
     });
   }
@@ -118,40 +112,15 @@ export class KafkaGroupConsumer implements GroupConsumer {
         // turn; the runtime restores the partition's state before processing.
         if (!this.producers.has(batch.partition)) await this.openProducer(batch.partition);
         const records = batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) }));
-        this.resolvers.set(batch.partition, resolveOffset);
-        await this.handSlices(records, options.maxBatchRecords, (slice) => handlers.onBatch({ topic: batch.topic, partition: batch.partition, records: slice, highWatermark: Number(batch.highWatermark), heartbeat }), () => isRunning() && !isStale(), heartbeat);
+        for (let start = 0; start < records.length; start += options.maxBatchRecords) {
+          const slice = records.slice(start, start + options.maxBatchRecords);
+          this.resolvers.set(batch.partition, resolveOffset);
+          await handlers.onBatch({ topic: batch.topic, partition: batch.partition, records: slice, highWatermark: Number(batch.highWatermark), heartbeat });
+          if (!isRunning() || isStale()) return;
+        }
       },
     });
     await this.assignment;
-  }
-
-  /**
-   * Hands a fetched batch over in slices of at most `maxRecords`, the next slice while
-   * the previous one's transaction is in flight: processing is CPU on this thread,
-   * a commit is mostly waiting on the broker, so the two overlap. The runtime commits
-   * a partition's slices in order and never one after a failed one; at most two are
-   * outstanding, and all are settled before this returns (kafkajs fetches the next
-   * batch, and leaves the group on stop, only after that).
-   */
-  private async handSlices(records: LogRecord[], maxRecords: number, onSlice: (slice: LogRecord[]) => Promise<void>, stillOurs: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
-    const outstanding: Promise<void>[] = [];
-    try {
-      for (let start = 0; start < records.length; start += maxRecords) {
-        const current = onSlice(start === 0 && records.length <= maxRecords ? records : records.slice(start, start + maxRecords));
-        // Awaited below or in the finally; this keeps an early failure of a later slice from counting as unhandled.
-        current.catch(() => {});
-        outstanding.push(current);
-        if (outstanding.length > 1) await outstanding.shift();
-        if (!stillOurs()) break;
-        // A fetch holds several slices: keep the membership alive between them (kafkajs
-        // sends one only when its interval is due). A failure means a rebalance, which
-        // stillOurs() sees before the next slice.
-        await heartbeat().catch(() => {});
-      }
-      while (outstanding.length > 0) await outstanding.shift();
-    } finally {
-      await Promise.allSettled(outstanding);
-    }
   }
 
   async commit(partition: number, unit: AtomicCommit): Promise<void> {
