@@ -15,6 +15,7 @@ export class InterestReader {
   private readonly sums: Float64Array;
   private readonly unit: Float32Array;
   private readonly codes: Uint16Array;
+  private readonly matchScratch: Float32Array;
 
   constructor(
     private readonly model: InterestModel,
@@ -23,6 +24,7 @@ export class InterestReader {
     this.sums = new Float64Array(model.layout.dim);
     this.unit = new Float32Array(model.layout.dim);
     this.codes = new Uint16Array(model.layout.signatures);
+    this.matchScratch = new Float32Array(model.layout.dim);
   }
 
   /** `interest(user, candidateEmbedding)`: hashes the candidate (O(m·d)) and reads its buckets. */
@@ -41,6 +43,14 @@ export class InterestReader {
     const state = this.store.get(userId);
     if (!state) return undefined;
     return readInterest(this.model, state, item.embedding, item.codes, now ?? state.updatedAt, this.sums, out);
+  }
+
+  /**
+   * As `interestInItem`, into the reader's own scratch vector, for scoring many
+   * candidates: the match's `vector` is overwritten by the next call.
+   */
+  scoreItem(userId: string, item: CatalogItem, now?: number): InterestMatch | undefined {
+    return this.interestInItem(userId, item, now, this.matchScratch);
   }
 
   /** `topInterests(user)`: categories, authors, strongest buckets and short-term focus. */

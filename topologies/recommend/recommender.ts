@@ -222,7 +222,7 @@ export class Recommender {
     const scored = items.map((item) => {
       const components = {
         item,
-        interest: interestComponent(interest.interestInItem(view.userId, item, view.now)),
+        interest: interestComponent(interest.scoreItem(view.userId, item, view.now)),
         authorValue: view.authorValue(item.authorId),
         freshness: freshnessComponent(item, view.now, freshnessHalfLifeMs),
         novelty: noveltyComponent(view.familiarity(item.category)),
