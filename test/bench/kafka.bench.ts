@@ -3,7 +3,7 @@
  * 4-partition topic of raw-Avro UserEvents (`BENCH_KAFKA_EVENTS`, default 500,000):
  *
  * - ceiling: a bare kafkajs consumer reading the topic, no processing;
- * - pipeline: `lifelong run` as a child process — all topologies (the critic training
+ * - pipeline: `lifelong run` as a child process — all four topologies, recommend included (the critic training
  *   as configured by default), exactly-once, session rows to the local ClickHouse server;
  * - scale-out: two `lifelong run` processes in one group on the same topic;
  * - peer: the Kafka Streams application in kafka-streams-peer/ (per-user session
@@ -145,10 +145,11 @@ try {
     produceEventsPerSecond,
     bareKafkajsConsumerEventsPerSecond: ceiling.eventsPerSecond,
     pipeline: {
-      topologies: ['session-metrics', 'interest', 'lifelong-value'],
+      // `lifelong run` with the defaults: recommend too (a slate per FEED_REQUEST), unlike the in-process bench.
+      topologies: ['session-metrics', 'interest', 'lifelong-value', 'recommend'],
       exactlyOnce: true,
       sink: `ClickHouse server ${TEST_CLICKHOUSE_URL}`,
-      training: 'on (config defaults: trainingShare 0.5)',
+      training: 'on, in a worker thread (config defaults: trainingShare 0.5 of it)',
       ...one,
       ratioToBareConsumer: round(one.eventsPerSecond / ceiling.eventsPerSecond, 3),
       targetRatio: TARGET_RATIO,
