@@ -11,8 +11,10 @@ const WORKER_ENTRY = new URL(`./training-worker${EXTENSION}`, import.meta.url);
 const WORKER_NAME = 'lifelong-value-trainer';
 
 function spawnTrainingWorker(settings: EngineSettings): Worker {
-  // The parent's execArgv (tsx's `--import` under tests, any other flags) goes to the worker as well.
-  const options = { workerData: settings, execArgv: process.execArgv, name: WORKER_NAME };
+  // No `execArgv`: a worker inherits the parent's by default, while an explicit list is
+  // validated and refused when it holds process-wide flags (`--max-old-space-size`,
+  // `--expose-gc`), which would stop any instance started with them.
+  const options = { workerData: settings, name: WORKER_NAME };
   if (EXTENSION !== '.ts') return new Worker(WORKER_ENTRY, options);
   // Node 20 does not apply the loader hooks of a worker's `--import` to the worker's own entry
   // (nodejs/node#47747, privatenumber/tsx#354): a bootstrap registers tsx, then imports the entry.

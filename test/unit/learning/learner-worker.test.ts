@@ -1,5 +1,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,4 +172,11 @@ describe('the learner with its engine in a worker thread', () => {
     await assert.rejects(service.start(context().ctx), /use mode "inline"/);
     await service.stop();
   });
+});
+
+test('the worker starts in a process run with flags a worker may not be given (--max-old-space-size, --expose-gc)', () => {
+  const fixture = new URL('../../fixtures/start-learner-worker.ts', import.meta.url).pathname;
+  const child = spawnSync(process.execPath, ['--max-old-space-size=1024', '--expose-gc', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /started wasm\nstopped/);
 });
