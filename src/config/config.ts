@@ -66,6 +66,7 @@ export interface Config {
     readonly replayCapacity: number;
     readonly learningRate: number;
     readonly trainingShare: number;
+    readonly trainingThread: 'worker' | 'inline';
   };
   readonly recommend: {
     readonly enabled: boolean;

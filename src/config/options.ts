@@ -98,6 +98,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'lifelongValue.replayCapacity', type: int(1_000, 10_000_000), default: 100_000, doc: 'Transitions kept in the replay buffer (the oldest are overwritten).' },
   { path: 'lifelongValue.learningRate', type: { kind: 'number', min: 0, max: 1, exclusive: { min: true } }, default: 0.001, doc: 'Adam learning rate of the critic.' },
   { path: 'lifelongValue.trainingShare', type: { kind: 'number', min: 0, max: 1, exclusive: { min: true } }, default: 0.5, doc: 'Largest share of its worker thread the critic training may take (it rests for the rest, leaving cores to processing).' },
+  { path: 'lifelongValue.trainingThread', type: { kind: 'enum', values: ['worker', 'inline'] }, default: 'worker', doc: 'Where the critic trains: a worker thread (never stalls record processing; takes a core of its own) or inline on the event loop (one core in all; steps pause processing).' },
   { path: 'recommend.enabled', type: { kind: 'bool' }, default: true, doc: 'Run the recommend topology: one slate per FEED_REQUEST on topics.recommendations.' },
   { path: 'recommend.arms', type: { kind: 'list' }, default: ['lifelong'], doc: 'Experiment arms, [name=]policy[:weight] (policies: greedy, lifelong); users are assigned by a stable hash of their id.' },
   { path: 'recommend.slateSize', type: int(1, 200), default: 10, doc: 'Items per slate.' },

@@ -62,6 +62,7 @@ export function lifelongValueFromSettings(settings: LifelongValueSettings, extra
     replayCapacity: settings.replayCapacity,
     learningRate: settings.learningRate,
     trainingShare: settings.trainingShare,
+    mode: settings.trainingThread,
     backend: settings.backend,
     checkpoint: { dir: settings.checkpointDir, intervalMs: settings.checkpointIntervalMs },
   });

@@ -221,6 +221,7 @@ describe('OPTIONS and the Config interface agree', () => {
       replayCapacity: 1,
       learningRate: 1,
       trainingShare: 1,
+      trainingThread: 'worker',
     },
     recommend: {
       enabled: true,
