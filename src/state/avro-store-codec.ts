@@ -12,7 +12,7 @@ const JSON_OBJECT = 0x7b;
  * written as JSON by earlier versions still restore.
  *
  * avsc ignores properties the schema does not name, so a field added to a state type
- * must be added to its schema: test/unit/store-codecs.test.ts round-trips every store of
+ * must be added to its schema: test/unit/state/store-codecs.test.ts round-trips every store of
  * every topology to catch one that was not.
  */
 export function avroStoreCodec<V>(schema: avro.Schema): ValueCodec<V> {
