@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import { mergeMap, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
 import { avroState } from '../state/avro-store-codec.js';
 import { LifelongError } from '../errors/catalog.js';
 import type { KeyValueStore } from '../state/store.js';
@@ -64,18 +64,29 @@ export interface SessionWindowSpec<E, A> {
  */
 export function sessionWindows<E, A>(spec: SessionWindowSpec<E, A>, context: PartitionContext): OperatorFunction<StreamItem<E>, ClosedSession<A>> {
   const store = context.store<SessionSlot<A>>(spec.storeName);
-  return mergeMap((item: StreamItem<E>) => (item.kind === 'tick' ? expire(store, spec, item.streamTime) : place(store, spec, context, item)));
+  // Closed sessions go straight to the subscriber: a mergeMap over an array per record
+  // would subscribe an inner observable for every event, and most events close nothing.
+  return (source) =>
+    new Observable<ClosedSession<A>>((subscriber) => {
+      const emit = (closed: ClosedSession<A>): void => subscriber.next(close(spec, closed));
+      return source.subscribe({
+        next: (item) => (item.kind === 'tick' ? expire(store, spec, item.streamTime, emit) : place(store, spec, context, item, emit)),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
 }
 
-function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, context: PartitionContext, record: StreamRecord<E>): ClosedSession<A>[] {
+type Emit<A> = (closed: ClosedSession<A>) => void;
+
+function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, context: PartitionContext, record: StreamRecord<E>, emit: Emit<A>): void {
   const { key, value: event } = record;
   const ts = spec.timeOf(event);
   const slot = store.get(key) ?? { open: null, lastClosedEndMs: NOTHING_CLOSED };
   if (ts < slot.lastClosedEndMs && slot.open === null) {
     context.deadLetter(record, new LifelongError('LATE_EVENT', { ts, streamTime: context.streamTime() }));
-    return [];
+    return;
   }
-  const closed: ClosedSession<A>[] = [];
   const explicitId = spec.sessionIdOf(event);
   const boundary = spec.boundaryOf(event);
   let open = slot.open;
@@ -85,12 +96,12 @@ function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSp
     if (otherSession || restart) {
       // Inactivity alone would have closed it (and a tick may have): call that a gap either way.
       const reason: CloseReason = ts - open.lastMs > spec.gapMs ? 'gap' : 'new-session';
-      closed.push(close(spec, { key, window: open, reason }));
       slot.lastClosedEndMs = open.lastMs;
+      emit({ key, window: open, reason });
       open = null;
     } else if (ts < slot.lastClosedEndMs) {
       context.deadLetter(record, new LifelongError('LATE_EVENT', { ts, streamTime: context.streamTime() }));
-      return [];
+      return;
     }
   }
   if (open === null) {
@@ -99,28 +110,31 @@ function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSp
   spec.add(open.acc, event);
   open.startMs = Math.min(open.startMs, ts);
   open.lastMs = Math.max(open.lastMs, ts);
+  let ended: SessionWindow<A> | null = null;
   if (boundary === 'end') {
-    closed.push(close(spec, { key, window: open, reason: 'end' }));
+    ended = open;
     slot.lastClosedEndMs = open.lastMs;
     open = null;
   }
   slot.open = open;
   store.put(key, slot);
-  return closed;
+  if (ended !== null) emit({ key, window: ended, reason: 'end' });
 }
 
-function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, streamTime: number): ClosedSession<A>[] {
+function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, streamTime: number, emit: Emit<A>): void {
   const horizon = streamTime - spec.allowedLatenessMs - spec.gapMs;
-  const closed: ClosedSession<A>[] = [];
-  for (const [key, slot] of store.entries()) {
-    if (slot.open !== null && slot.open.lastMs < horizon) {
-      closed.push(close(spec, { key, window: slot.open, reason: 'gap' }));
-      slot.lastClosedEndMs = slot.open.lastMs;
-      slot.open = null;
-      store.put(key, slot);
-    }
+  const expired: Array<[string, SessionSlot<A>]> = [];
+  for (const entry of store.entries()) {
+    if (entry[1].open !== null && entry[1].open.lastMs < horizon) expired.push(entry);
   }
-  return closed;
+  // Closed after the scan: onClose may write other stores, never while this one is iterated.
+  for (const [key, slot] of expired) {
+    const window = slot.open!;
+    slot.lastClosedEndMs = window.lastMs;
+    slot.open = null;
+    store.put(key, slot);
+    emit({ key, window, reason: 'gap' });
+  }
 }
 
 function close<E, A>(spec: SessionWindowSpec<E, A>, closed: ClosedSession<A>): ClosedSession<A> {

@@ -119,11 +119,15 @@ export class PartitionTask {
    */
   process(records: readonly LogRecord[]): BatchEffects {
     const now = this.clock();
+    let processed = 0;
     for (const record of records) {
       if (record.offset < this.nextOffset) continue;
       this.processOne(record, now);
       this.nextOffset = record.offset + 1;
+      processed++;
     }
+    // Counted once per batch: a labelled counter hashes its labels on every call.
+    if (processed > 0) this.options.metrics.recordsIn.inc({ partition: this.options.partition }, processed);
     if (records.length > 0) this.progress.put(NEXT_OFFSET_KEY, this.nextOffset);
     return { rows: this.takeRows(), outputs: [...this.takeOutputs(), ...this.changelogRecords()], nextOffset: this.nextOffset };
   }
@@ -143,7 +147,6 @@ export class PartitionTask {
 
   private processOne(record: LogRecord, now: number): void {
     const { metrics } = this.options;
-    metrics.recordsIn.inc({ partition: this.options.partition });
     const admission = admit(record, this.options.eventCodec, this.options.limits, now);
     if (!admission.ok) return this.deadLetter(record, admission.stage, admission.error, 'runtime');
     const { key, event } = admission;

@@ -141,7 +141,11 @@ class PairSteps {
     const user = stores.users.get(event.userId) ?? newUserIndex();
     const key = pairKey(event.userId, authorId);
     const pair = stores.pairs.get(key) ?? this.newPair(stores, user, event, authorId);
-    const before = pairFeatures(pair, user, event.ts, this.halfLifeMs);
+    // The pair's features before this event, computed only when a step ends or opens
+    // (most events fall into a step already open, and need none).
+    const opensDense = this.dense && pair.dense === null;
+    const endsSparse = !this.dense && !(pair.step !== null && this.continuesStep(pair.step, event, user));
+    const before = opensDense || endsSparse ? pairFeatures(pair, user, event.ts, this.halfLifeMs) : NO_FEATURES;
     this.advanceStep(event, authorId, pair, user, before);
     if (!this.dense && user.stepsDueAt !== undefined && pair.step) {
       const due = pair.step.at + this.maxStepMs;
@@ -150,7 +154,7 @@ class PairSteps {
         stores.users.put(event.userId, user);
       }
     }
-    if (this.dense && pair.dense === null) pair.dense = openStep(user.request, event.ts, before, true);
+    if (opensDense) pair.dense = openStep(user.request, event.ts, before, true);
     const rewards = rewardsOf(event, pair);
     addRewards(pair.step!, rewards, event);
     if (pair.dense) addRewards(pair.dense, rewards, event);
@@ -200,7 +204,7 @@ class PairSteps {
    */
   private advanceStep(event: UserEvent, authorId: string, pair: PairState, user: UserIndex, before: number[]): void {
     const open = pair.step;
-    if (open && open.request === user.request && event.ts - open.lastAt <= this.stepGapMs) {
+    if (open !== null && this.continuesStep(open, event, user)) {
       open.lastAt = Math.max(open.lastAt, event.ts);
       if (!open.met) {
         open.met = true;
@@ -211,6 +215,11 @@ class PairSteps {
     if (open && !this.dense) this.emit(event.userId, authorId, open, before, event.ts);
     pair.step = this.dense ? openStep(user.request, event.ts, [], true) : this.startStep(event.userId, authorId, user.request, event.ts, before, true);
     pair.touches++;
+  }
+
+  /** Whether the event falls into the pair's open step: the same request, within the step gap. */
+  private continuesStep(open: OpenStep, event: UserEvent, user: UserIndex): boolean {
+    return open.request === user.request && event.ts - open.lastAt <= this.stepGapMs;
   }
 
   /** Opens a step whose state is a training state, and notes that state for the value cache. */
@@ -253,6 +262,9 @@ class PairSteps {
     return withEmbedding(features, userId, authorId, this.options.embeddings);
   }
 }
+
+/** Stands in for the features when nothing will read them (the event continues an open step). */
+const NO_FEATURES: number[] = [];
 
 function openStep(request: number, at: number, state: number[], met: boolean): OpenStep {
   return { request, at, lastAt: at, state, rewards: [0, 0, 0], click: 0, met };

@@ -130,22 +130,24 @@ function countImpression(acc: SessionAccumulator, event: UserEvent): void {
   if (category === null) return;
   acc.categorizedImpressions++;
   if (!acc.familiar.includes(category)) acc.novelImpressions++;
-  if (category in acc.categories || Object.keys(acc.categories).length < SESSION_LIMITS.categories) {
-    acc.categories[category] = (acc.categories[category] ?? 0) + 1;
-  }
+  // Own keys only (a category named "toString" is not Object.prototype's), and the keys
+  // counted only for a new category: most impressions are of one seen before.
+  if (Object.hasOwn(acc.categories, category)) acc.categories[category]!++;
+  else if (Object.keys(acc.categories).length < SESSION_LIMITS.categories) acc.categories[category] = 1;
   if (event.requestId === null) return;
-  let slate = acc.slates[event.requestId];
+  let slate = Object.hasOwn(acc.slates, event.requestId) ? acc.slates[event.requestId] : undefined;
   if (!slate) {
     if (acc.slateCount >= SESSION_LIMITS.slates) return;
     slate = acc.slates[event.requestId] = {};
     acc.slateCount++;
   }
-  slate[category] = (slate[category] ?? 0) + 1;
+  slate[category] = (Object.hasOwn(slate, category) ? slate[category]! : 0) + 1;
 }
 
 /** The item's place in the trail, added at the end on first sight (an engagement without an impression counts as one). */
 function exposure(acc: SessionAccumulator, itemId: string): [number, number] | undefined {
-  let entry = acc.trail[itemId];
+  // Own keys only: an item named "constructor" must not find Object's.
+  let entry = Object.hasOwn(acc.trail, itemId) ? acc.trail[itemId] : undefined;
   if (!entry && acc.trailLength < SESSION_LIMITS.trailItems) {
     entry = acc.trail[itemId] = [acc.trailLength, 0];
     acc.trailLength++;
