@@ -5,7 +5,7 @@ import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { AvroCodec } from '../serde/avro.js';
 import type { DeadLetter, DeadLetterStage, UserEvent } from '../serde/records.js';
 import type { GlobalTable } from '../state/global-table.js';
-import { ChangelogStore, jsonCodec, type KeyValueStore, type ValueCodec } from '../state/store.js';
+import { ChangelogStore, jsonCodec, type KeyValueStore, type ResidentForm, type ValueCodec } from '../state/store.js';
 import { changelogTopic, type Emission, type PartitionContext, type ReadableStore, type StreamItem, type StreamRecord, type TopologyDefinition } from '../topology/topology.js';
 import type { LogRecord, OutboundRecord } from '../transports/contract.js';
 import { admit, type GuardLimits } from './input-guard.js';
@@ -89,7 +89,7 @@ export class PartitionTask {
       for (const read of topology.reads ?? []) {
         if (!this.stores.has(read)) throw new Error(`lifelong: topology ${topology.name} reads store ${read}, which no topology before it declares`);
       }
-      for (const store of topology.stores) this.addStore(store.name, store.codec);
+      for (const store of topology.stores) this.addStore(store.name, store.codec, store.resident);
     }
     for (const topology of options.topologies) this.pipelines.push(this.startPipeline(topology));
   }
@@ -272,9 +272,9 @@ export class PartitionTask {
     this.deadLetters.push({ topic: this.options.deadLetterTopic, key: record.key, value: this.options.deadLetterCodec.encode(letter) });
   }
 
-  private addStore<V>(name: string, codec: ValueCodec<V>): ChangelogStore<V> {
+  private addStore<V>(name: string, codec: ValueCodec<V>, resident?: ResidentForm): ChangelogStore<V> {
     if (this.stores.has(name)) throw new Error(`lifelong: two topologies declare a store named ${name}`);
-    const store = new ChangelogStore<V>(name, codec);
+    const store = new ChangelogStore<V>(name, codec, resident);
     this.stores.set(name, store as ChangelogStore<unknown>);
     return store;
   }
@@ -282,7 +282,7 @@ export class PartitionTask {
   private changelogRecords(): OutboundRecord[] {
     const records: OutboundRecord[] = [];
     for (const [topic, store] of this.changelogs()) {
-      if (!store.hasChanges) continue;
+      // Drained even when unchanged: a `bytes` store empties its commit-scoped cache.
       for (const change of store.drainChanges()) records.push({ topic, partition: this.options.partition, key: change.key, value: change.value });
     }
     return records;

@@ -29,48 +29,106 @@ export interface KeyValueStore<V> {
   entries(): IterableIterator<[string, V]>;
 }
 
+/**
+ * How a store holds its values between commits.
+ *
+ * - `objects`: every value stays decoded, as the object the pipeline last put. Reads
+ *   cost nothing, but a decoded value is much larger than its encoding (object headers,
+ *   boxed doubles, arrays, nested records): the right form for small stores, or values
+ *   that are already compact (typed arrays), or stores read so often that decoding
+ *   them once per commit would show in the CPU profile.
+ * - `bytes`: a value not touched since the last commit is held only as its changelog
+ *   encoding (as Kafka Streams' in-memory stores hold serialized bytes). A read decodes
+ *   it into a commit-scoped cache; a commit encodes what was put (as both forms do, for
+ *   the changelog), keeps those bytes as the resident form and empties the cache. The
+ *   form for large per-user stores where most keys sit idle between events, at the
+ *   price of one decode per key read per commit.
+ */
+export type ResidentForm = 'objects' | 'bytes';
+
 export class ChangelogStore<V> implements KeyValueStore<V> {
+  /**
+   * The values themselves (`objects`), or (`bytes`) the commit-scoped cache: the
+   * decoded values of keys read or put since the last drain.
+   */
   private readonly data = new Map<string, V>();
+  /**
+   * `bytes` only: every key's encoded value as a one-byte (latin1) string, 16 bytes of
+   * header instead of a Buffer's ~100 of objects; null for a key put for the first time
+   * since the last drain, whose value so far exists only in `data`. Null otherwise.
+   */
+  private readonly encoded: Map<string, string | null> | null;
   private readonly dirty = new Set<string>();
 
   constructor(
     readonly name: string,
     private readonly codec: ValueCodec<V>,
-  ) {}
+    readonly resident: ResidentForm = 'objects',
+  ) {
+    this.encoded = resident === 'bytes' ? new Map() : null;
+  }
 
   get(key: string): V | undefined {
-    return this.data.get(key);
+    const value = this.data.get(key);
+    if (value !== undefined || this.encoded === null) return value;
+    const bytes = this.encoded.get(key);
+    if (bytes == null) return undefined;
+    const decoded = this.decode(bytes);
+    this.data.set(key, decoded);
+    return decoded;
   }
 
   put(key: string, value: V): void {
     this.data.set(key, value);
     this.dirty.add(key);
+    if (this.encoded !== null && !this.encoded.has(key)) this.encoded.set(key, null);
   }
 
   delete(key: string): void {
-    if (this.data.delete(key)) this.dirty.add(key);
+    const existed = this.encoded === null ? this.data.delete(key) : this.encoded.delete(key);
+    if (this.encoded !== null) this.data.delete(key);
+    if (existed) this.dirty.add(key);
   }
 
   get size(): number {
-    return this.data.size;
+    return (this.encoded ?? this.data).size;
   }
 
+  /**
+   * Every key and value. In the `bytes` form values not in the commit-scoped cache are
+   * decoded as the iteration reaches them and not cached (a scan of the whole store
+   * would otherwise hold all of it decoded until the next commit): to change one, put it.
+   */
   entries(): IterableIterator<[string, V]> {
-    return this.data.entries();
+    return this.encoded === null ? this.data.entries() : this.decodedEntries(this.encoded);
   }
 
   get hasChanges(): boolean {
     return this.dirty.size > 0;
   }
 
-  /** The changes since the last drain, one record per key (a null value deletes). */
+  /**
+   * The changes since the last drain, one record per key (a null value deletes).
+   *
+   * In the `bytes` form the encoding drained is also what the store keeps, and the
+   * commit-scoped cache is emptied: an object read since the last drain but not put is
+   * dropped, so a change made to it without a `put` is lost here — as it is in either
+   * form when the store is restored from its changelog, which never saw that change.
+   */
   drainChanges(): ChangelogEntry[] {
     const changes: ChangelogEntry[] = [];
     for (const key of this.dirty) {
       const value = this.data.get(key);
-      changes.push({ key: Buffer.from(key), value: value === undefined ? null : this.codec.encode(value) });
+      let bytes: Buffer | null = null;
+      if (value !== undefined) {
+        bytes = this.codec.encode(value);
+        // latin1 copies the bytes: a codec's Buffer may be a slice of a larger shared one.
+        this.encoded?.set(key, bytes.toString('latin1'));
+      }
+      changes.push({ key: Buffer.from(key), value: bytes });
     }
     this.dirty.clear();
+    if (this.encoded !== null) this.data.clear();
     return changes;
   }
 
@@ -78,7 +136,19 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
   restore(key: Buffer | null, value: Buffer | null): void {
     if (key === null) return;
     const name = key.toString('utf8');
-    if (value === null) this.data.delete(name);
+    if (this.encoded !== null) {
+      this.data.delete(name);
+      if (value === null) this.encoded.delete(name);
+      else this.encoded.set(name, value.toString('latin1'));
+    } else if (value === null) this.data.delete(name);
     else this.data.set(name, this.codec.decode(value));
+  }
+
+  private decode(bytes: string): V {
+    return this.codec.decode(Buffer.from(bytes, 'latin1'));
+  }
+
+  private *decodedEntries(encoded: Map<string, string | null>): IterableIterator<[string, V]> {
+    for (const [key, bytes] of encoded) yield [key, this.data.get(key) ?? this.decode(bytes!)];
   }
 }

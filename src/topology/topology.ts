@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import type { LifelongError } from '../errors/catalog.js';
 import type { Logger } from '../observability/logger.js';
 import type { GlobalTable, GlobalTableDefinition } from '../state/global-table.js';
-import type { KeyValueStore, ValueCodec } from '../state/store.js';
+import type { KeyValueStore, ResidentForm, ValueCodec } from '../state/store.js';
 
 /** What a topology may do with a store it reads but does not own. */
 export type ReadableStore<V> = Pick<KeyValueStore<V>, 'get'>;
@@ -69,6 +69,17 @@ export interface StoreDefinition<V = unknown> {
   readonly name: string;
   readonly doc: string;
   readonly codec: ValueCodec<V>;
+  /**
+   * How the store holds values between commits (default `objects`): `objects` keeps
+   * each value decoded — free reads, several times the encoding's memory; `bytes` keeps
+   * values untouched since the last commit as their changelog encoding and decodes a
+   * key on its first read in a commit — far less memory for stores whose values are
+   * nested objects and arrays and sit idle most of the time, one decode per key read
+   * per commit. A value read but not put is dropped at the commit in the `bytes` form:
+   * change values only through `put` (a change without one is lost on restore anyway).
+   * See ResidentForm in src/state/store.ts.
+   */
+  readonly resident?: ResidentForm;
 }
 
 /** Rows for a ClickHouse table, written before the batch commits (idempotent on replay). */

@@ -100,7 +100,7 @@ export function lifelongValueTopology(options: LifelongValueOptions): TopologyDe
     doc: 'Per (user, author) pair state with decayed counts; transitions of the sparse cross-request MDP feed the online critic.',
     stores: [
       defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: userIndexCodec }),
-      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec }),
+      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec, resident: 'bytes' }),
     ],
     sinks: [],
     pipeline(input$, context) {
