@@ -14,6 +14,7 @@ export class LearnerMetrics {
   readonly loss: Gauge;
   readonly checkpoints: Counter<'outcome'>;
   readonly engineFailures: Counter;
+  readonly engineRestarts: Counter;
 
   constructor(registry: Registry, gauges: LearnerGauges) {
     const registers = [registry];
@@ -21,7 +22,8 @@ export class LearnerMetrics {
     this.stepSeconds = new Histogram({ name: 'lifelong_learner_step_duration_seconds', help: 'Duration of one training micro-batch', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25], registers });
     this.loss = new Gauge({ name: 'lifelong_learner_loss', help: 'TD loss of the last training micro-batch', registers });
     this.checkpoints = new Counter({ name: 'lifelong_learner_checkpoints_total', help: 'Checkpoints per outcome (saved, save_failed, restored, refused)', labelNames: ['outcome'], registers });
-    this.engineFailures = new Counter({ name: 'lifelong_learner_engine_failures_total', help: 'Deaths of the training engine (a worker error or unexpected exit): training stops, records are still processed', registers });
+    this.engineFailures = new Counter({ name: 'lifelong_learner_engine_failures_total', help: 'Deaths of the training engine (a worker error or unexpected exit): training pauses, records are still processed', registers });
+    this.engineRestarts = new Counter({ name: 'lifelong_learner_engine_restarts_total', help: 'Training workers started again after a death (from the newest checkpoint, after a backoff)', registers });
     new Gauge({ name: 'lifelong_learner_replay_transitions', help: 'Transitions held in the replay buffer', registers, collect() { this.set(gauges.replaySize()); } });
     new Gauge({ name: 'lifelong_learner_transitions_appended', help: 'Transitions appended since start (the buffer keeps the newest)', registers, collect() { this.set(gauges.transitionsAppended()); } });
     new Gauge({ name: 'lifelong_learner_cached_pairs', help: 'Pairs in the batched-inference value cache', registers, collect() { this.set(gauges.cachedPairs()); } });

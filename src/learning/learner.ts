@@ -70,6 +70,12 @@ export interface LearnerOptions {
    * between training steps; a pair noted several times in between is valued once.
    */
   readonly cacheRefreshMs?: number;
+  /**
+   * A worker that dies is started again (from the newest checkpoint) after this many
+   * milliseconds, doubling on each death in a row up to `max` (defaults 1 s and 60 s). An
+   * engine that stayed up for `max` starts the count afresh. Inline engines are not restarted.
+   */
+  readonly restartBackoffMs?: { readonly initial: number; readonly max: number };
   /** How long stop() waits for the engine's final checkpoint before terminating a worker, in milliseconds (default 30 seconds). */
   readonly stopTimeoutMs?: number;
   /** Awaited after every training step (tests use it to make steps deliberately slow; inline only). */
@@ -93,8 +99,10 @@ export interface LearnerStats {
   readonly cachedPairs: number;
   readonly lastLoss: number | undefined;
   readonly restoredFrom: RestoredCheckpoint | undefined;
-  /** Why the engine died, when it did: training has stopped, cached values stay. */
+  /** Why the engine died, when it did and has not been restarted yet: training is paused, cached values stay. */
   readonly engineFailure: string | undefined;
+  /** Workers started again after a death. */
+  readonly engineRestarts: number;
 }
 
 const DEFAULT_ARCHITECTURE = { trunkUnits: [64, 64], headUnits: 32 } as const;
@@ -138,8 +146,17 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
   private version = 0;
   private appended = 0;
   private delivered = 0;
+  /** `delivered` when the current engine opened: what earlier engines received. */
+  private deliveredBefore = 0;
   private droppedBehind = 0;
   private failure: string | undefined;
+  /** Between start() and stop(): an engine that dies now is restarted. */
+  private running = false;
+  private context: ServiceContext | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private failuresInARow = 0;
+  private upSince = 0;
+  private restarts = 0;
   private readonly listener: EngineListener = {
     message: (message) => this.onEngineMessage(message),
     failed: (error) => this.onEngineFailed(error),
@@ -200,13 +217,16 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
   /** InstanceService: opens the engine (a worker unless `mode` is inline or init() came first), then trains in the background. */
   async start(context: ServiceContext): Promise<void> {
     await (this.opening ??= this.open(this.options.mode ?? 'worker', context));
-    if (this.flushTimer || !this.channel) return;
-    this.channel.send({ type: 'train' });
-    this.flushTimer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 25);
+    this.running = true;
+    this.context = context;
+    this.train();
   }
 
   /** Hands the engine what it has not received, then has it stop after its step in progress, checkpoint if the model moved, and release the networks. */
   async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     const opening = this.opening;
     if (!opening) return;
     // An open still under way finishes first (its failure was already reported to whoever awaited it).
@@ -247,14 +267,15 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
       modelVersion: this.version,
       steps: this.steps,
       totalSteps: this.progress?.totalSteps ?? this.ready?.restoredFrom?.metadata.steps ?? 0,
-      // The buffer never shrinks, so while the engine lives it holds everything handed to it, up to its capacity.
-      replaySize: alive ? Math.min(this.options.replayCapacity, this.appended - this.dropped) : (this.progress?.replaySize ?? 0),
+      // The buffer never shrinks, so while the engine lives it holds everything handed to it (not to an engine before it), up to its capacity.
+      replaySize: alive ? Math.min(this.options.replayCapacity, this.appended - this.dropped - this.deliveredBefore) : (this.progress?.replaySize ?? 0),
       transitionsAppended: this.appended,
       transitionsDropped: this.dropped,
       cachedPairs: this.values.size,
       lastLoss: this.progress?.lastLoss,
       restoredFrom: this.ready?.restoredFrom,
       engineFailure: this.failure,
+      engineRestarts: this.restarts,
     };
   }
 
@@ -320,9 +341,13 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     }
     const channel = mode === 'worker' ? new WorkerEngineChannel(this.settings, this.listener) : new InlineEngineChannel(this.settings, this.hooks(), this.listener);
     this.mode = mode;
-    this.failure = undefined;
     const ready = await channel.ready;
+    this.failure = undefined;
     this.ready = ready;
+    // A new engine starts with an empty replay buffer and its own counts.
+    this.progress = undefined;
+    this.deliveredBefore = this.delivered;
+    this.upSince = performance.now();
     this.version = ready.modelVersion;
     context?.metrics.learnerBackend.set({ backend: ready.backend }, 1);
     this.logger.info({ mode, backend: ready.backend }, mode === 'worker' ? 'lifelong-value critic trains in a worker thread' : 'lifelong-value critic trains in this thread');
@@ -341,6 +366,13 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     if (!(channel instanceof InlineEngineChannel)) throw new Error('this learner trains in a worker thread; init() (not start()) loads an engine that can be driven directly');
     this.flushTransitions();
     return channel.engine;
+  }
+
+  /** Has the engine train, and starts the periodic hand-over (once per engine). */
+  private train(): void {
+    if (this.flushTimer || !this.channel) return;
+    this.channel.send({ type: 'train' });
+    this.flushTimer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 25);
   }
 
   /** The periodic hand-over: transitions, and now and then the states waiting for a value (one inference request at a time). */
@@ -363,7 +395,7 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     const channel = this.channel!;
     // A worker stuck in a step (or far behind) would let messages pile up without bound; its replay buffer
     // keeps only the newest `replayCapacity` transitions anyway, so more than that in flight is dropped.
-    if (channel.mode === 'worker' && this.delivered - (this.progress?.received ?? 0) > this.options.replayCapacity) {
+    if (channel.mode === 'worker' && this.delivered - this.deliveredBefore - (this.progress?.received ?? 0) > this.options.replayCapacity) {
       this.droppedBehind += count;
       return;
     }
@@ -406,6 +438,39 @@ export class Learner implements InstanceService, TransitionSink, PairValueReader
     clearInterval(this.flushTimer);
     this.flushTimer = undefined;
     this.metrics?.engineFailures.inc();
-    this.logger.error({ mode: this.mode, detail: error.message }, 'lifelong-value training engine failed: training stopped; records are still processed and cached values kept');
+    const restart = this.running && this.mode === 'worker';
+    this.logger.error({ mode: this.mode, detail: error.message }, `lifelong-value training engine failed: ${restart ? 'training paused until a new worker is up' : 'training stopped'}; records are still processed and cached values kept`);
+    if (restart) this.scheduleRestart();
+  }
+
+  /** A new worker after a backoff that doubles with each death in a row; it restores the newest checkpoint as it starts. */
+  private scheduleRestart(): void {
+    const { initial, max } = this.options.restartBackoffMs ?? { initial: 1_000, max: 60_000 };
+    if (performance.now() - this.upSince >= max) this.failuresInARow = 0;
+    const delayMs = Math.min(max, initial * 2 ** this.failuresInARow++);
+    this.logger.warn({ delayMs, failuresInARow: this.failuresInARow }, 'lifelong-value training worker restarts after a backoff');
+    this.restartTimer = setTimeout(() => void this.restart(), delayMs);
+    // A pending restart never holds the process open; stop() cancels it.
+    this.restartTimer.unref();
+  }
+
+  private async restart(): Promise<void> {
+    this.restartTimer = undefined;
+    if (!this.running) return;
+    this.opening = this.open('worker', this.context);
+    try {
+      await this.opening;
+    } catch (error) {
+      // It did not come up (its backend, its checkpoint directory): try again later, as for a death.
+      this.opening = undefined;
+      this.onEngineFailed(error instanceof Error ? error : new Error(messageOf(error)));
+      return;
+    }
+    // stop() may have come while it opened: it closes this engine, which must not train.
+    if (!this.running) return;
+    this.restarts++;
+    this.metrics?.engineRestarts.inc();
+    this.logger.info({ restarts: this.restarts }, 'lifelong-value training worker restarted');
+    this.train();
   }
 }

@@ -130,7 +130,8 @@ describe('the learner with its engine in a worker thread', () => {
   test('a worker that dies is logged and counted; records, noted states and cached values keep working', async () => {
     const dir = join(root, `case-${dirs++}`);
     const { logs, metrics, ctx } = context();
-    const service = learner(dir);
+    // Restarted only after a minute: this test looks at the learner while its worker is down.
+    const service = learner(dir, { restartBackoffMs: { initial: 60_000, max: 60_000 } });
     await service.start(ctx);
     feed(service, 300);
     await valueFrom(service, 0);
@@ -151,6 +152,38 @@ describe('the learner with its engine in a worker thread', () => {
     assert.equal(service.cachedValue('pair'), before, 'the cached value stays');
     assert.equal(service.cachedValue('other'), undefined);
     await service.stop();
+  });
+
+  test('a worker that dies is started again after its backoff, from the newest checkpoint, and trains on; stop cancels a pending restart', async () => {
+    const dir = join(root, `case-${dirs++}`);
+    const { logs, metrics, ctx } = context();
+    const service = learner(dir, { restartBackoffMs: { initial: 200, max: 5_000 } });
+    await service.start(ctx);
+    feed(service, 300);
+    await until(() => service.modelVersion >= 1, 'a periodic checkpoint');
+    const channel = (): WorkerEngineChannel => (service as unknown as { channel: WorkerEngineChannel }).channel;
+    const first = channel();
+    await first.terminate();
+    await until(() => service.stats().engineRestarts === 1 && service.stats().engineFailure === undefined, 'a new worker');
+    assert.notEqual(channel(), first, 'another worker');
+    const restored = service.stats().restoredFrom;
+    assert.ok(restored !== undefined && restored.version >= 1, 'the new worker restored the newest checkpoint');
+    assert.ok(logs.some((l) => l['msg'] === 'lifelong-value training worker restarts after a backoff' && l['delayMs'] === 200));
+    // The new engine trains on what arrives now (its replay buffer started empty).
+    assert.equal(service.steps, 0);
+    feed(service, 300);
+    await until(() => service.steps >= 20, 'steps in the new worker');
+    await valueFrom(service, restored.version);
+    const text = await metrics.registry.metrics();
+    assert.match(text, /lifelong_learner_engine_failures_total 1/);
+    assert.match(text, /lifelong_learner_engine_restarts_total 1/);
+
+    // A second death in a row waits twice as long; stop() before then leaves no worker behind.
+    await channel().terminate();
+    await until(() => logs.some((l) => l['msg'] === 'lifelong-value training worker restarts after a backoff' && l['delayMs'] === 400), 'the doubled backoff');
+    await service.stop();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(service.stats().engineRestarts, 1, 'no restart after stop');
   });
 
   test('an engine that cannot start fails start() with its error, rebuilt on the main thread', async (t) => {
