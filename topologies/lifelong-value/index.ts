@@ -99,7 +99,7 @@ export function lifelongValueTopology(options: LifelongValueOptions): TopologyDe
     name: 'lifelong-value',
     doc: 'Per (user, author) pair state with decayed counts; transitions of the sparse cross-request MDP feed the online critic.',
     stores: [
-      defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: userIndexCodec }),
+      defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: userIndexCodec, resident: 'bytes' }),
       defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec, resident: 'bytes' }),
     ],
     sinks: [],
