@@ -19,14 +19,26 @@ export interface PendingStates {
  * touched pairs go first). Reads never wait for the engine.
  */
 export class PairValueCache {
-  private readonly pending = new Map<string, Float32Array>();
+  /** Pairs waiting for a value → their slot in `slab`, oldest first (a Map keeps insertion order). */
+  private readonly pending = new Map<string, number>();
+  /**
+   * The noted states, one slot of inputDim floats per waiting pair, reused: noting runs
+   * once per step start on the per-record path, and a typed array per note was garbage
+   * for the collector. Grows by doubling up to `capacity` slots.
+   */
+  private slab: Float32Array;
+  private readonly freeSlots: number[] = [];
+  private usedSlots = 0;
   private readonly values = new Map<string, PairValue>();
 
   constructor(
     readonly inputDim: number,
     readonly capacity: number,
     private readonly headWeights: HeadWeights,
-  ) {}
+  ) {
+    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`the value cache needs a capacity of at least 1 pair, got ${capacity}`);
+    this.slab = new Float32Array(Math.min(capacity, 1_024) * inputDim);
+  }
 
   get size(): number {
     return this.values.size;
@@ -37,10 +49,23 @@ export class PairValueCache {
   }
 
   note(key: string, state: ArrayLike<number>): void {
-    if (state.length !== this.inputDim) throw new Error(`state has ${state.length} features, expected ${this.inputDim}`);
-    this.pending.delete(key);
-    this.pending.set(key, Float32Array.from(state));
-    if (this.pending.size > this.capacity) this.pending.delete(this.pending.keys().next().value!);
+    const dim = this.inputDim;
+    if (state.length !== dim) throw new Error(`state has ${state.length} features, expected ${dim}`);
+    let slot = this.pending.get(key);
+    if (slot !== undefined) {
+      // Noted again: it moves to the newest end, in the same slot.
+      this.pending.delete(key);
+    } else if (this.pending.size >= this.capacity) {
+      // Full: the least recently noted pair gives up its slot.
+      const [oldest, oldestSlot] = this.pending.entries().next().value!;
+      this.pending.delete(oldest);
+      slot = oldestSlot;
+    } else {
+      slot = this.freeSlots.pop() ?? this.newSlot();
+    }
+    this.pending.set(key, slot);
+    const base = slot * dim;
+    for (let i = 0; i < dim; i++) this.slab[base + i] = state[i]!;
   }
 
   get(key: string): PairValue | undefined {
@@ -50,15 +75,27 @@ export class PairValueCache {
   /** Removes up to `max` noted states, oldest first, packed for inference (undefined when none wait). */
   take(max: number): PendingStates | undefined {
     if (this.pending.size === 0) return undefined;
+    const dim = this.inputDim;
     const keys: string[] = [];
-    const states = new Float32Array(Math.min(max, this.pending.size) * this.inputDim);
-    for (const [key, state] of this.pending) {
+    const states = new Float32Array(Math.min(max, this.pending.size) * dim);
+    for (const [key, slot] of this.pending) {
       if (keys.length >= max) break;
-      states.set(state, keys.length * this.inputDim);
+      states.set(this.slab.subarray(slot * dim, (slot + 1) * dim), keys.length * dim);
       keys.push(key);
+      this.freeSlots.push(slot);
     }
     for (const key of keys) this.pending.delete(key);
     return { keys, states };
+  }
+
+  private newSlot(): number {
+    const slot = this.usedSlots++;
+    if ((slot + 1) * this.inputDim > this.slab.length) {
+      const grown = new Float32Array(Math.min(this.capacity, 2 * (this.slab.length / this.inputDim)) * this.inputDim);
+      grown.set(this.slab);
+      this.slab = grown;
+    }
+    return slot;
   }
 
   /** Stores the values of `keys` from raw network outputs (keys.length × OUTPUT_COUNT, row-major). */
