@@ -15,13 +15,35 @@ import { getHeapStatistics } from 'node:v8';
 import { changelogTopic } from '../../src/topology/topology.js';
 import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
 import { recentEventIdsCodec } from '../../src/runtime/recent-event-ids.js';
-import { ChangelogStore, type ValueCodec } from '../../src/state/store.js';
+import { ChangelogStore, type ResidentForm, type ValueCodec } from '../../src/state/store.js';
 import { benchInput } from './support/bench-events.js';
 import { emit, gc, round } from './support/figures.js';
 import { processAll, startInMemory } from './support/in-memory-instance.js';
 
 const USERS = Number(process.env['BENCH_MEMORY_USERS'] ?? 1_000_000);
 const SAMPLE_USERS = Number(process.env['BENCH_MEMORY_SAMPLE_USERS'] ?? 2_000);
+/**
+ * What-if: `store=bytes|objects,…` holds the named stores in that form instead of their
+ * definition's (the figure then describes no shipped configuration, and says so).
+ */
+const RESIDENT_OVERRIDES = new Map(
+  (process.env['BENCH_MEMORY_RESIDENT'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [name, form] = pair.split('=');
+      if (form !== 'bytes' && form !== 'objects') throw new Error(`BENCH_MEMORY_RESIDENT: ${pair} is not store=bytes|objects`);
+      return [name!, form as ResidentForm] as const;
+    }),
+);
+/**
+ * At most this many users are filled (default 100,000): bytes per user are flat in the
+ * count (runs at 51,454 and 98,950 users agreed within 1%), and the default run took
+ * 58 s on a 2-core machine (a fill toward 1,000,000 took minutes, then hit MAP_MAX_ENTRIES).
+ */
+const MAX_FILL_USERS = Number(process.env['BENCH_MEMORY_MAX_FILL_USERS'] ?? 100_000);
+/** A JS Map holds at most 2^24 entries; a real instance has one store per partition. */
+const MAP_MAX_ENTRIES = 2 ** 24;
 const TARGET_BYTES = 8 * 1024;
 /** The generator's three days come to about 130–140 events per user. */
 const SAMPLE_EVENTS = SAMPLE_USERS * 130;
@@ -29,6 +51,8 @@ const SAMPLE_EVENTS = SAMPLE_USERS * 130;
 interface StoreSample {
   readonly name: string;
   readonly codec: ValueCodec<unknown>;
+  /** How the application holds the store (its definition's form), unless overridden. */
+  readonly resident: ResidentForm;
   /** Final value per key, as changelog bytes. */
   readonly values: Map<string, Buffer>;
 }
@@ -39,9 +63,13 @@ async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; e
   const run = await startInMemory(4);
   try {
     await processAll(run, input);
-    const definitions = [{ name: RUNTIME_STORES.seenEvents, codec: recentEventIdsCodec as ValueCodec<unknown> }, ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown> })))];
+    const definitions = [
+      // As PartitionTask adds it.
+      { name: RUNTIME_STORES.seenEvents, codec: recentEventIdsCodec as ValueCodec<unknown>, resident: 'objects' as ResidentForm },
+      ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown>, resident: s.resident ?? 'objects' }))),
+    ];
     const stores: StoreSample[] = [];
-    for (const { name, codec } of definitions) {
+    for (const { name, codec, resident } of definitions) {
       const values = new Map<string, Buffer>();
       await run.transport.readToEnd({
         topic: changelogTopic(run.config.applicationId, name),
@@ -51,7 +79,7 @@ async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; e
           else values.set(key, record.value);
         },
       });
-      stores.push({ name, codec, values });
+      stores.push({ name, codec, resident: RESIDENT_OVERRIDES.get(name) ?? resident, values });
     }
     return { stores, users: new Set(input.events.map((e) => e.userId)).size, events: input.events.length };
   } finally {
@@ -66,8 +94,8 @@ function residentBytes(): number {
 }
 
 /** Restores `copies` renamed copies of the sample's values into a fresh store. */
-function fill({ name, codec, values }: StoreSample, copies: number): ChangelogStore<unknown> {
-  const store = new ChangelogStore<unknown>(name, codec);
+function fill({ name, codec, resident, values }: StoreSample, copies: number): ChangelogStore<unknown> {
+  const store = new ChangelogStore<unknown>(name, codec, resident);
   for (let copy = 0; copy < copies; copy++) {
     for (const [key, value] of values) store.restore(Buffer.from(`${copy}~${key}`), value);
   }
@@ -93,25 +121,33 @@ function usersThatFit(sample: { stores: StoreSample[]; users: number }): number 
 
 const sample = await sampleStores();
 const fits = usersThatFit(sample);
-const copies = Math.max(1, Math.ceil(Math.min(USERS, fits) / sample.users));
+const mapLimitUsers = Math.floor((MAP_MAX_ENTRIES - 1) / Math.max(1, ...sample.stores.map((s) => s.values.size))) * sample.users;
+const limits = [
+  { users: fits, why: "would not fit in this process's heap or the machine's free memory at the measured bytes per user" },
+  { users: mapLimitUsers, why: `would put more than 2^24 keys in one store's Map (the bench fills one store where an instance has one per partition)` },
+  { users: MAX_FILL_USERS, why: `exceeds BENCH_MEMORY_MAX_FILL_USERS (${MAX_FILL_USERS}), which keeps the run short` },
+].filter((limit) => limit.users < USERS);
+const binding = limits.sort((a, b) => a.users - b.users)[0];
+const copies = Math.max(1, Math.floor(Math.min(USERS, binding?.users ?? USERS) / sample.users));
 const users = copies * sample.users;
 const filled: Array<ChangelogStore<unknown>> = [];
-const perStore: Record<string, { keysPerUser: number; bytesPerUser: number; changelogBytesPerUser: number }> = {};
+const perStore: Record<string, { resident: ResidentForm; keysPerUser: number; bytesPerUser: number; changelogBytesPerUser: number }> = {};
 let total = 0;
 for (const store of sample.stores) {
-  const { name, values } = store;
+  const { name, resident, values } = store;
   const before = residentBytes();
   filled.push(fill(store, copies));
   const bytes = residentBytes() - before;
   total += bytes;
   let changelogBytes = 0;
   for (const value of values.values()) changelogBytes += value.length;
-  perStore[name] = { keysPerUser: round(values.size / sample.users, 2), bytesPerUser: round(bytes / users), changelogBytesPerUser: round(changelogBytes / sample.users) };
+  perStore[name] = { resident, keysPerUser: round(values.size / sample.users, 2), bytesPerUser: round(bytes / users), changelogBytesPerUser: round(changelogBytes / sample.users) };
 }
 emit({
   users,
   requestedUsers: USERS,
-  ...(users < USERS ? { note: `measured at ${users} users: ${USERS} would not fit in this process's heap or the machine's free memory at the measured bytes per user` } : {}),
+  ...(RESIDENT_OVERRIDES.size > 0 ? { residentOverrides: Object.fromEntries(RESIDENT_OVERRIDES) } : {}),
+  ...(users < USERS ? { note: `measured at ${users} users: ${USERS} ${binding?.why ?? 'do not divide into whole copies of the sample'}` } : {}),
   sample: { users: sample.users, events: sample.events, history: '3 days of generated sessions per user' },
   perStore,
   residentBytesPerUser: round(total / users),
