@@ -12,7 +12,12 @@
  *
  * Through Kafka (when the local broker is up): one instance, requests produced at a
  * steady rate, latency from the request's produce to its slate read back
- * (read-committed) by a consumer. Prints one JSON object (last line of stdout).
+ * (read-committed) by a consumer; with the critic training and without, on the same
+ * catalog topic (produced once) and the same history. Prints one JSON object (last line
+ * of stdout).
+ *
+ * `BENCH_ITEMS`, `BENCH_USERS`, `BENCH_REQUESTS` (default 5,000: a p99 over 50 slowest),
+ * `BENCH_SLATE_RATE` and `BENCH_SLATE_SECONDS` (default 15 per run) set the sizes.
  */
 import kafkajs from 'kafkajs';
 import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
@@ -36,10 +41,11 @@ import { emit, gc, perSecond, round } from './support/figures.js';
 
 const ITEMS = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
 const USERS = Number(process.env['BENCH_USERS'] ?? 100_000);
-const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 20_000);
+const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 5_000);
 const KAFKA_ITEMS = 100_000;
+const KAFKA_USERS = 2_000;
 const KAFKA_RATE = Number(process.env['BENCH_SLATE_RATE'] ?? 100);
-const KAFKA_SECONDS = 30;
+const KAFKA_SECONDS = Number(process.env['BENCH_SLATE_SECONDS'] ?? 15);
 const CATEGORIES = 200;
 const AUTHORS = 20_000;
 const DIM = 32;
@@ -74,6 +80,12 @@ function history(users: number, items: number, random: SeededRandom): UserEvent[
   return events;
 }
 
+/** Wall seconds of each step of this bench (setup included), for the JSON. */
+const phaseSeconds: Record<string, number> = {};
+function phase(name: string, started: number): void {
+  phaseSeconds[name] = round((performance.now() - started) / 1000, 1);
+}
+
 function percentiles(values: number[]): { p50: number; p99: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -95,6 +107,7 @@ function inProcess(): Record<string, unknown> {
   const globalTables = new GlobalTables(topologies, { logger: silentLogger(), metrics: new RuntimeMetrics() });
   const runner = new BatchRunner(topologies, T0 + 300 * 86_400_000, { globalTables: globalTables.tables, allowedLatenessMs: 24 * 3_600_000 });
   let started = performance.now();
+  const setupStarted = started;
   let itemOffset = 0;
   for (const item of catalog(ITEMS, random)) globalTables.apply(ITEMS_TABLE, { topic: 'items', partition: 0, offset: itemOffset++, key: Buffer.from(item.itemId), value: itemCodec.encode(item), timestamp: T0 });
   const catalogSeconds = (performance.now() - started) / 1000;
@@ -103,6 +116,8 @@ function inProcess(): Record<string, unknown> {
   for (let i = 0; i < events.length; i += 2_000) runner.pipe(events.slice(i, i + 2_000));
   const historySeconds = (performance.now() - started) / 1000;
   gc();
+  phase('inProcessSetup', setupStarted);
+  started = performance.now();
 
   const requests = Array.from({ length: REQUESTS }, (_, r) => {
     const userId = `u${Math.floor(random.next() * USERS)}`;
@@ -122,6 +137,7 @@ function inProcess(): Record<string, unknown> {
     for (const output of effects.outputs) if (output.topic === 'recommendations') outputs.push(output.value!);
   }
   const totalMs = performance.now() - measured;
+  phase('inProcessRequests', started);
   const slates = outputs.map((bytes) => recommendationCodec.decode(bytes));
   if (slates.length !== REQUESTS) throw new Error(`bench: ${slates.length} slates for ${REQUESTS} requests`);
   const recommendMs = slates.map((s) => s.latencyMicros / 1000);
@@ -143,24 +159,44 @@ function inProcess(): Record<string, unknown> {
   };
 }
 
-/** Requests at a steady rate through the real broker; produce → slate read back. */
-async function throughKafka(critic: boolean): Promise<Record<string, unknown>> {
+/** What both Kafka runs share: the broker client, the catalog topic (produced once), the users' history. */
+interface KafkaSetup {
+  readonly transport: KafkaTransport;
+  readonly itemsTopic: string;
+  readonly history: readonly UserEvent[];
+  readonly random: SeededRandom;
+}
+
+async function kafkaSetup(): Promise<KafkaSetup> {
   const run = runId('slate');
-  const topics = { events: `${run}.events`, items: `${run}.items`, recommendations: `${run}.recommendations` };
-  const config = benchConfig({ run, eventsTopic: topics.events, itemsTopic: topics.items, partitions: 4, brokers: TEST_BROKERS });
   const transport = new KafkaTransport({ brokers: TEST_BROKERS.split(','), clientId: `${run}-bench`, ssl: false, sessionTimeoutMs: 30_000, transactionTimeoutMs: 60_000, connectionTimeoutMs: 5_000 }, silentLogger());
   const random = new SeededRandom(9);
-  await transport.ensureTopics([{ name: topics.items, partitions: 4, compacted: true }]);
+  const itemsTopic = `${run}.items`;
+  await transport.ensureTopics([{ name: itemsTopic, partitions: 4, compacted: true }]);
   const items = [...catalog(KAFKA_ITEMS, random)];
-  for (let i = 0; i < items.length; i += 10_000) await transport.produce(items.slice(i, i + 10_000).map((item) => ({ topic: topics.items, key: Buffer.from(item.itemId), value: itemCodec.encode(item) })));
+  for (let i = 0; i < items.length; i += 10_000) await transport.produce(items.slice(i, i + 10_000).map((item) => ({ topic: itemsTopic, key: Buffer.from(item.itemId), value: itemCodec.encode(item) })));
+  return { transport, itemsTopic, history: history(KAFKA_USERS, KAFKA_ITEMS, random), random };
+}
+
+/** Requests at a steady rate through the real broker; produce → slate read back. */
+async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<string, unknown>> {
+  const { transport, random } = setup;
+  const run = runId('slate');
+  const topics = { events: `${run}.events`, items: setup.itemsTopic, recommendations: `${run}.recommendations` };
+  const config = benchConfig({ run, eventsTopic: topics.events, itemsTopic: topics.items, partitions: 4, brokers: TEST_BROKERS });
   const flags = { ...config, topics: { ...config.topics, recommendations: topics.recommendations }, lifelongValue: { ...config.lifelongValue, enabled: critic } };
   const services: InstanceService[] = [];
+  let started = performance.now();
+  // The input topic exists before the instance starts (as in production): on a missing one
+  // the runtime's partition-count lookup retries for ~27 s before it creates the topics.
+  await transport.ensureTopics([{ name: topics.events, partitions: 4 }]);
   const instance = await startInstance(flags, topologiesFromConfig(flags, services), { logger: silentLogger(), transport, services });
-  const users = 2_000;
-  const history2 = history(users, KAFKA_ITEMS, random);
-  for (let i = 0; i < history2.length; i += 5_000) await transport.produce(history2.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
+  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Instance`, started);
+  const users = KAFKA_USERS;
+  for (let i = 0; i < setup.history.length; i += 5_000) await transport.produce(setup.history.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
   // Requests start on an idle processor: the history is committed first.
   await waitUntilCommitted(instance, topics.events);
+  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Start`, started);
 
   const kafka = new kafkajs.Kafka({ clientId: `${run}-reader`, brokers: TEST_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
@@ -178,7 +214,7 @@ async function throughKafka(critic: boolean): Promise<Record<string, unknown>> {
   });
   const total = KAFKA_RATE * KAFKA_SECONDS;
   const intervalMs = 1000 / KAFKA_RATE;
-  const started = performance.now();
+  started = performance.now();
   for (let r = 0; r < total; r++) {
     const due = started + r * intervalMs;
     const wait = due - performance.now();
@@ -190,9 +226,11 @@ async function throughKafka(critic: boolean): Promise<Record<string, unknown>> {
   }
   const deadline = performance.now() + 60_000;
   while (latencies.length < total && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Requests`, started);
+  started = performance.now();
   await Promise.all([consumer.disconnect(), producer.disconnect()]);
   await instance.stop();
-  await transport.close();
+  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Stop`, started);
   return {
     items: KAFKA_ITEMS,
     users,
@@ -211,10 +249,17 @@ async function kafkaRuns(): Promise<Record<string, unknown>> {
   if (process.env['BENCH_SLATE_KAFKA'] === '0') return { skipped: 'BENCH_SLATE_KAFKA=0' };
   const unreachable = await kafkaUnreachable();
   if (unreachable) return { skipped: `no broker: ${unreachable}` };
-  return { withCritic: await throughKafka(true), withoutCritic: await throughKafka(false) };
+  const started = performance.now();
+  const setup = await kafkaSetup();
+  phase('kafkaSetup', started);
+  try {
+    return { withCritic: await throughKafka(setup, true), withoutCritic: await throughKafka(setup, false) };
+  } finally {
+    await setup.transport.close();
+  }
 }
 
 const local = process.env['BENCH_SLATE_INPROCESS'] === '0' ? { skipped: 'BENCH_SLATE_INPROCESS=0' } : inProcess();
 gc();
-emit({ inProcess: local, kafka: await kafkaRuns() });
+emit({ inProcess: local, kafka: await kafkaRuns(), phaseSeconds });
 process.exit(0);
