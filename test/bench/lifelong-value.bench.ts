@@ -10,15 +10,18 @@
  *   (no topology) as the ceiling, all in this run;
  * - quality: the held-out Spearman figures of the tests (sparse vs dense transitions,
  *   shared trunk vs a gift-only model, and the oracle that knows each pair's latent
- *   parameters).
+ *   parameters). The two experiments are deterministic and run side by side in worker
+ *   threads, after the timed parts: the same figures as one after the other, in less
+ *   wall time (their trainSeconds are then those of two at once).
  */
 import { Learner, type LearnerOptions } from '../../src/learning/learner.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { RuntimeMetrics } from '../../src/observability/metrics.js';
 import { lifelongValueFeatureNames, lifelongValueTopology } from '../../topologies/lifelong-value/index.js';
 import { BatchRunner } from '../support/batch-runner.js';
-import { runLifelongExperiment, type ExperimentOptions, type ExperimentResult } from '../support/lifelong-experiment.js';
+import type { ExperimentOptions, ExperimentResult } from '../support/lifelong-experiment.js';
 import { generatePairWorld } from '../support/pair-world.js';
+import { experimentInWorker } from './support/experiment-in-worker.js';
 
 const FEATURES = lifelongValueFeatureNames();
 const START = Date.UTC(2025, 0, 1);
@@ -135,14 +138,28 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** Wall seconds of each part of this bench, for the JSON. */
+const phaseSeconds: Record<string, number> = {};
+async function phase<T>(name: string, part: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await part();
+  } finally {
+    phaseSeconds[name] = Math.round((performance.now() - started) / 100) / 10;
+  }
+}
+
 const only = process.env['LIFELONG_BENCH_ONLY'];
-const result = only === 'topology' ? { topology: await topologyThroughput() } : {
-  training: [await training('default (trunk 64-64, heads 32)', {}), await training('test (trunk 32-32, heads 16)', { architecture: { trunkUnits: [32, 32], headUnits: 16 }, batchSize: 128 })],
-  inference: await inference(),
-  topology: await topologyThroughput(),
-  quality: {
-    sparse: summary(await runLifelongExperiment({ ...EXPERIMENT, oracleSamples: 20, compareWith: { lossWeights: [0, 0, 1, 0] } })),
-    dense: summary(await runLifelongExperiment({ ...EXPERIMENT, transitions: 'dense' })),
-  },
+const result = only === 'topology' ? { topology: await phase('topology', topologyThroughput) } : {
+  training: [await phase('trainingDefault', () => training('default (trunk 64-64, heads 32)', {})), await phase('trainingTest', () => training('test (trunk 32-32, heads 16)', { architecture: { trunkUnits: [32, 32], headUnits: 16 }, batchSize: 128 }))],
+  inference: await phase('inference', inference),
+  topology: await phase('topology', topologyThroughput),
+  quality: await phase('quality', async () => {
+    const [sparse, dense] = await Promise.all([
+      experimentInWorker({ ...EXPERIMENT, oracleSamples: 20, compareWith: { lossWeights: [0, 0, 1, 0] } }),
+      experimentInWorker({ ...EXPERIMENT, transitions: 'dense' }),
+    ]);
+    return { sparse: summary(sparse), dense: summary(dense), note: 'both experiments at once, in two worker threads (trainSeconds are wall seconds while sharing the cores)' };
+  }),
 };
-process.stdout.write(JSON.stringify(result) + '\n');
+process.stdout.write(JSON.stringify({ ...result, phaseSeconds }) + '\n');
