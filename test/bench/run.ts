@@ -3,8 +3,9 @@
  * its own Node process — with --expose-gc, so memory figures start from a collected heap
  * — and collects { bench name: that bench's JSON result (its last stdout line) }, with
  * the seconds each took. The JSON goes to stdout and to bench-results/latest.json, a
- * short table to stderr. Benches that need the real services (kafka) get them: the ones
- * not already answering are started with deploy/local/services.sh and stopped at the end.
+ * short table to stderr. Benches that need the real services (kafka; recommend's Kafka
+ * part) get them: the ones not already answering are started with
+ * deploy/local/services.sh (installed first on a fresh machine) and stopped at the end.
  * Benchmarks are never timed tests; they report figures, and ratios against a ceiling
  * measured in the same run, for a human or a CI job to compare.
  */
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureServices } from './support/bench-services.js';
 import { formatTable, summaryRows } from './support/summary.js';
 
-const NEEDS_SERVICES = new Set(['kafka']);
+const NEEDS_SERVICES = new Set(['kafka', 'recommend']);
 const dir = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(dir, '../../bench-results');
 const wanted = new Set(process.argv.slice(2));
@@ -30,12 +31,14 @@ const seconds: Record<string, number> = {};
 const started = performance.now();
 let failed = false;
 const stopServices = benches.some((name) => NEEDS_SERVICES.has(name)) ? await ensureServices() : () => {};
+const servicesSeconds = Math.round((performance.now() - started) / 1000);
 try {
   for (const name of benches) {
     process.stderr.write(`bench ${name}…\n`);
     const benchStarted = performance.now();
     const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', join(dir, `${name}.bench.ts`)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' } });
     seconds[name] = Math.round((performance.now() - benchStarted) / 1000);
+    process.stderr.write(`bench ${name}: ${seconds[name]} s${child.status === 0 ? '' : ` (exit ${child.status ?? child.signal})`}\n`);
     const last = child.stdout.trim().split('\n').pop() ?? '';
     try {
       results[name] = JSON.parse(last) as unknown;
@@ -49,10 +52,10 @@ try {
   stopServices();
 }
 
-const report = { at: new Date().toISOString(), node: process.version, totalSeconds: Math.round((performance.now() - started) / 1000), seconds, results };
+const report = { at: new Date().toISOString(), node: process.version, totalSeconds: Math.round((performance.now() - started) / 1000), servicesSeconds, seconds, results };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
 const rows = benches.flatMap((name) => summaryRows(name, results[name]).map(([figure, value, against], i) => [i === 0 ? `${name} (${seconds[name]} s)` : '', figure, value, against] as [string, string, string, string]));
-process.stderr.write(`\n${formatTable(rows)}\n\ntotal ${report.totalSeconds} s; JSON in bench-results/latest.json\n`);
+process.stderr.write(`\n${formatTable(rows)}\n\ntotal ${report.totalSeconds} s (services ${servicesSeconds} s); JSON in bench-results/latest.json\n`);
 process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 process.exit(failed ? 1 : 0);

@@ -31,6 +31,36 @@ export function summaryRows(bench: string, result: unknown): Array<[string, stri
         ['Kafka Streams peer (sessions only)', `${num(peer['eventsPerSecond'])} ev/s`, `lifelong ${num(peer['lifelongRatioToPeer'])} of it`],
       ];
     }
+    case 'recommend': {
+      const local = obj(r['inProcess']);
+      const kafka = obj(r['kafka']);
+      const rows: Array<[string, string, string]> = [];
+      if (!('skipped' in local)) {
+        const ms = obj(local['recordMs']);
+        rows.push([`slate, ${num(local['items'])} items, ${num(local['users'])} users (p50 / p99)`, `${num(ms['p50'])} / ${num(ms['p99'])} ms`, `target p99 ${num(local['targetP99Ms'])} ms; decode ${num(obj(local['ceiling'])['decodeMsPerRequest'])} ms`]);
+      }
+      for (const [label, run] of [['with critic', kafka['withCritic']], ['without critic', kafka['withoutCritic']]] as const) {
+        if (run === undefined) continue;
+        const ms = obj(obj(run)['endToEndMs']);
+        rows.push([`through Kafka, ${label} (p50 / p99)`, `${num(ms['p50'])} / ${num(ms['p99'])} ms`, `target p99 ${num(obj(run)['targetP99Ms'])} ms`]);
+      }
+      return rows.length > 0 ? rows : [['(figures in the JSON)', '', '']];
+    }
+    case 'lifelong-value': {
+      const t = obj(r['topology']);
+      const sparse = obj(obj(r['quality'])['sparse']);
+      const rows: Array<[string, string, string]> = [['topology, training off', `${num(obj(t['trainingOff'])['eventsPerSecond'])} ev/s`, `${num(obj(t['trainingOff'])['ratioToBare'])} of bare engine`], ['topology, training on', `${num(obj(t['trainingOn'])['eventsPerSecond'])} ev/s`, `×${num(obj(t['trainingOn'])['ratioToOff'])} of off`]];
+      if ('spearmanCritic' in sparse) rows.push(['held-out Spearman, critic', num(sparse['spearmanCritic']), `past engagements ${num(sparse['spearmanPastEngagements'])}`]);
+      return rows;
+    }
+    case 'interest': {
+      const c = obj(r['costs']);
+      const m = obj(r['memory']);
+      return [
+        ['read at 100k history over 10', `×${num(c['readFlatness100kOver10'])}`, `brute force ×${num(c['bruteForceOverReadAt100k'])} of read`],
+        [`resident bytes per user, ${num(m['users'])} users`, `${num(m['residentBytesPerUser'])} B`, `target ${num(m['targetKiB'])} KiB`],
+      ];
+    }
     case 'memory':
       return [[`resident bytes per user, ${num(r['users'])} users`, `${num(r['residentBytesPerUser'])} B`, `target ${num(r['targetKiB'])} KiB`]];
     default:
