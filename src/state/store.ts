@@ -4,6 +4,8 @@
  * changelog records that commit atomically with the batch's input offsets, so the
  * changelog is always exactly the state after the last committed batch.
  */
+import { LargeMap } from './large-map.js';
+
 export interface ValueCodec<V> {
   encode(value: V): Buffer;
   decode(bytes: Buffer): V;
@@ -51,13 +53,13 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
    * The values themselves (`objects`), or (`bytes`) the commit-scoped cache: the
    * decoded values of keys read or put since the last drain.
    */
-  private readonly data = new Map<string, V>();
+  private readonly data = new LargeMap<string, V>();
   /**
    * `bytes` only: every key's encoded value as a one-byte (latin1) string, 16 bytes of
    * header instead of a Buffer's ~100 of objects; null for a key put for the first time
    * since the last drain, whose value so far exists only in `data`. Null otherwise.
    */
-  private readonly encoded: Map<string, string | null> | null;
+  private readonly encoded: LargeMap<string, string | null> | null;
   private readonly dirty = new Set<string>();
 
   constructor(
@@ -65,7 +67,7 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
     private readonly codec: ValueCodec<V>,
     readonly resident: ResidentForm = 'objects',
   ) {
-    this.encoded = resident === 'bytes' ? new Map() : null;
+    this.encoded = resident === 'bytes' ? new LargeMap() : null;
   }
 
   get(key: string): V | undefined {
@@ -152,7 +154,7 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
     return this.codec.decode(Buffer.from(bytes, 'latin1'));
   }
 
-  private *decodedEntries(encoded: Map<string, string | null>): IterableIterator<[string, V]> {
+  private *decodedEntries(encoded: LargeMap<string, string | null>): IterableIterator<[string, V]> {
     for (const [key, bytes] of encoded) yield [key, this.data.get(key) ?? this.decode(bytes!)];
   }
 }
