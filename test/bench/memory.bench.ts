@@ -39,11 +39,9 @@ const RESIDENT_OVERRIDES = new Map(
 /**
  * At most this many users are filled (default 100,000): bytes per user are flat in the
  * count (runs at 51,454 and 98,950 users agreed within 1%), and the default run took
- * 58 s on a 2-core machine (a fill toward 1,000,000 took minutes, then hit MAP_MAX_ENTRIES).
+ * 58 s on a 2-core machine (a fill toward 1,000,000 takes minutes).
  */
 const MAX_FILL_USERS = Number(process.env['BENCH_MEMORY_MAX_FILL_USERS'] ?? 100_000);
-/** A JS Map holds at most 2^24 entries; a real instance has one store per partition. */
-const MAP_MAX_ENTRIES = 2 ** 24;
 const TARGET_BYTES = 8 * 1024;
 /** The generator's three days come to about 130–140 events per user. */
 const SAMPLE_EVENTS = SAMPLE_USERS * 130;
@@ -121,10 +119,8 @@ function usersThatFit(sample: { stores: StoreSample[]; users: number }): number 
 
 const sample = await sampleStores();
 const fits = usersThatFit(sample);
-const mapLimitUsers = Math.floor((MAP_MAX_ENTRIES - 1) / Math.max(1, ...sample.stores.map((s) => s.values.size))) * sample.users;
 const limits = [
   { users: fits, why: "would not fit in this process's heap or the machine's free memory at the measured bytes per user" },
-  { users: mapLimitUsers, why: `would put more than 2^24 keys in one store's Map (the bench fills one store where an instance has one per partition)` },
   { users: MAX_FILL_USERS, why: `exceeds BENCH_MEMORY_MAX_FILL_USERS (${MAX_FILL_USERS}), which keeps the run short` },
 ].filter((limit) => limit.users < USERS);
 const binding = limits.sort((a, b) => a.users - b.users)[0];
