@@ -152,8 +152,12 @@ export class StreamApp extends EventEmitter {
   }
 
   private async inputPartitions(): Promise<number | undefined> {
+    const { transport, inputTopic } = this.options;
     try {
-      return await this.options.transport.partitionCount(this.options.inputTopic);
+      // A topic not created yet is answered at once: asking for its metadata would be
+      // retried (UNKNOWN_TOPIC_OR_PARTITION is retriable) for half a minute first.
+      if (!(await transport.hasTopic(inputTopic))) return undefined;
+      return await transport.partitionCount(inputTopic);
     } catch {
       return undefined;
     }

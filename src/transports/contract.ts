@@ -96,6 +96,8 @@ export interface Transport {
   readonly kind: 'kafka' | 'memory';
   /** Creates missing topics; existing ones are left as they are. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Whether the topic exists, answered at once (no waiting for a topic that may yet appear). */
+  hasTopic(topic: string): Promise<boolean>;
   partitionCount(topic: string): Promise<number>;
   /** Committed, readable end offsets per partition. */
   endOffsets(topic: string): Promise<Map<number, number>>;

@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
 import type { AtomicCommit, GroupConsumer, GroupHandlers } from '../contract.js';
 import { withHeartbeats } from '../../runtime/heartbeats.js';
-import { toTopicMessages } from './kafka-transport.js';
+import { IDLE_FETCH_WAIT_MS, toTopicMessages } from './kafka-transport.js';
 
 const HEARTBEAT_WHILE_WAITING_MS = 1_000;
 const FATAL_CRASH_BACKOFF_MS = 1_000;
@@ -48,6 +48,7 @@ export class KafkaGroupConsumer implements GroupConsumer {
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       readUncommitted: false,
       maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
       retry: { retries: 5, restartOnFailure: async () => !this.stopped },
     });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Logger } from '../../observability/logger.js';
 import type { FollowOptions, TopicFollower } from '../contract.js';
-import { retryingAdmin } from './kafka-transport.js';
+import { IDLE_FETCH_WAIT_MS, retryingAdmin } from './kafka-transport.js';
 
 export interface KafkaFollowerSettings {
   readonly clientId: string;
@@ -65,6 +65,7 @@ export class KafkaTopicFollower implements TopicFollower {
       groupId: this.groupId,
       sessionTimeout: this.settings.sessionTimeoutMs,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
       retry: { retries: 8, restartOnFailure: async () => !this.stopped },
     });
     this.consumer = consumer;

@@ -64,6 +64,11 @@ export class KafkaTransport implements Transport {
     this.logger.info({ topics: missing.map((s) => s.name) }, 'created topics');
   }
 
+  async hasTopic(topic: string): Promise<boolean> {
+    const admin = await this.connectedAdmin();
+    return (await retryingAdmin(() => admin.listTopics())).includes(topic);
+  }
+
   async partitionCount(topic: string): Promise<number> {
     const admin = await this.connectedAdmin();
     const metadata = await retryingAdmin(() => admin.fetchTopicMetadata({ topics: [topic] }));
@@ -113,7 +118,7 @@ export class KafkaTransport implements Transport {
     if (remaining.size === 0) return;
 
     const groupId = `${this.settings.clientId}-read-${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: this.settings.sessionTimeoutMs, maxBytesPerPartition: 4 * 1024 * 1024 });
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: this.settings.sessionTimeoutMs, maxBytesPerPartition: 4 * 1024 * 1024, maxWaitTimeInMs: IDLE_FETCH_WAIT_MS });
     let finish!: () => void;
     let fail!: (error: unknown) => void;
     const finished = new Promise<void>((resolve, reject) => {
@@ -182,6 +187,13 @@ export class KafkaTransport implements Transport {
     return this.admin;
   }
 }
+
+/**
+ * How long the broker may hold a fetch that finds nothing new: Kafka's own default
+ * (fetch.max.wait.ms), where kafkajs's is 5 s. A consumer that stops waits for its fetch
+ * in flight, so this is also what a graceful stop waits per consumer, at most.
+ */
+export const IDLE_FETCH_WAIT_MS = 500;
 
 const ADMIN_RETRY = { initialDelayMs: 100, maxDelayMs: 2_000, maxAttempts: 30 };
 

@@ -20,6 +20,10 @@ export class MemoryTransport implements Transport {
     for (const spec of specs) this.log.ensureTopic(spec);
   }
 
+  async hasTopic(topic: string): Promise<boolean> {
+    return this.log.hasTopic(topic);
+  }
+
   async partitionCount(topic: string): Promise<number> {
     return this.log.partitionCount(topic);
   }

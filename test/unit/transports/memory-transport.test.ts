@@ -192,7 +192,9 @@ describe('MemoryTransport partitioning', () => {
 
   test('ensureTopics leaves an existing topic as it is', async () => {
     const transport = new MemoryTransport();
+    assert.equal(await transport.hasTopic('t'), false);
     await transport.ensureTopics([{ name: 't', partitions: 3 }]);
+    assert.equal(await transport.hasTopic('t'), true);
     await transport.produce([{ topic: 't', partition: 1, key: null, value: null }]);
     await transport.ensureTopics([{ name: 't', partitions: 8 }]);
     assert.equal(await transport.partitionCount('t'), 3);
