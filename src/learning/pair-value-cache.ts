@@ -1,4 +1,5 @@
 import { CLICK_LOGIT, OUTPUT_COUNT } from './critic-network.js';
+import { OldestFirst } from './oldest-first.js';
 import type { PairValue } from './transition.js';
 
 export interface HeadWeights {
@@ -30,6 +31,8 @@ export class PairValueCache {
   private readonly freeSlots: number[] = [];
   private usedSlots = 0;
   private readonly values = new Map<string, PairValue>();
+  private readonly oldestPending = new OldestFirst(this.pending);
+  private readonly oldestValue = new OldestFirst(this.values);
 
   constructor(
     readonly inputDim: number,
@@ -57,7 +60,7 @@ export class PairValueCache {
       this.pending.delete(key);
     } else if (this.pending.size >= this.capacity) {
       // Full: the least recently noted pair gives up its slot.
-      const [oldest, oldestSlot] = this.pending.entries().next().value!;
+      const [oldest, oldestSlot] = this.oldestPending.take();
       this.pending.delete(oldest);
       slot = oldestSlot;
     } else {
@@ -104,7 +107,7 @@ export class PairValueCache {
       this.values.delete(key);
       this.values.set(key, this.valueOf(outputs, row, modelVersion));
     });
-    while (this.values.size > this.capacity) this.values.delete(this.values.keys().next().value!);
+    while (this.values.size > this.capacity) this.values.delete(this.oldestValue.take()[0]);
   }
 
   /** Row `row` of raw outputs as a PairValue: the lifelong value is Σ weight × V_head. */

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { OldestFirst } from '../../../src/learning/oldest-first.js';
 import { PairValueCache } from '../../../src/learning/pair-value-cache.js';
+import { OUTPUT_COUNT } from '../../../src/learning/critic-network.js';
 
 const WEIGHTS = { click: 1, follow: 0, gift: 0 };
 
@@ -60,8 +62,49 @@ describe('PairValueCache: states waiting for a value', () => {
     }
   });
 
+  test('values beyond capacity go least recently computed first', () => {
+    const cache = new PairValueCache(1, 3, WEIGHTS);
+    const outputs = (n: number): Float32Array => new Float32Array(n * OUTPUT_COUNT).fill(1);
+    cache.apply(['a', 'b', 'c'], outputs(3), 1);
+    cache.apply(['a'], outputs(1), 2); // a is the newest now
+    cache.apply(['d', 'e'], outputs(2), 3);
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].filter((k) => cache.get(k) !== undefined), ['a', 'd', 'e']);
+    assert.equal(cache.get('a')!.modelVersion, 2);
+  });
+
   test('a state noted with the wrong number of features, or a cache of no pairs, is refused', () => {
     assert.throws(() => new PairValueCache(3, 4, WEIGHTS).note('a', [1, 2]), /2 features, expected 3/);
     assert.throws(() => new PairValueCache(3, 0, WEIGHTS), /capacity of at least 1/);
+  });
+});
+
+describe('OldestFirst', () => {
+  test('gives the oldest entry of a Map used as a queue, as a fresh iterator would, whatever was deleted or moved', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('move' as const), key: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('take' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const map = new Map<number, number>();
+        const oldest = new OldestFirst(map);
+        let n = 0;
+        for (const o of ops) {
+          if (o.kind === 'set') map.set(o.key, n++);
+          else if (o.kind === 'move') {
+            map.delete(o.key);
+            map.set(o.key, n++);
+          } else if (o.kind === 'delete') map.delete(o.key);
+          else if (map.size > 0) {
+            const want = map.entries().next().value!;
+            const got = oldest.take();
+            assert.deepEqual(got, want);
+            map.delete(got[0]);
+          } else assert.throws(() => oldest.take(), /empty/);
+        }
+      }),
+    );
   });
 });
