@@ -9,11 +9,24 @@ import type { ValueCodec } from './store.js';
  * little-endian; strings are length-prefixed UTF-8 (null allowed).
  */
 export function binaryCodec<V>(spec: { write(value: V, out: BinaryWriter): void; read(input: BinaryReader): V }): ValueCodec<V> {
+  // One writer per codec, reused: its buffer grows to the largest value once, where a new
+  // writer per value grew from 256 bytes by doubling, a fresh allocation at every step.
+  const scratch = new BinaryWriter();
+  let busy = false;
+  const encodeWith = (out: BinaryWriter, value: V): Buffer => {
+    spec.write(value, out);
+    return out.finish();
+  };
   return {
     encode: (value) => {
-      const out = new BinaryWriter();
-      spec.write(value, out);
-      return out.finish();
+      // A value whose writer encodes another with this codec gets a writer of its own.
+      if (busy) return encodeWith(new BinaryWriter(), value);
+      busy = true;
+      try {
+        return encodeWith(scratch.reset(), value);
+      } finally {
+        busy = false;
+      }
     },
     decode: (bytes) => {
       const input = new BinaryReader(bytes);
@@ -84,6 +97,12 @@ export class BinaryWriter {
     this.reserve(bytes);
     this.buffer.write(value, this.length, 'utf8');
     this.length += bytes;
+    return this;
+  }
+
+  /** Starts over, keeping the buffer. */
+  reset(): this {
+    this.length = 0;
     return this;
   }
 

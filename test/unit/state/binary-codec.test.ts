@@ -60,4 +60,41 @@ describe('binaryCodec', () => {
     assert.throws(() => codec.decode(bytes.subarray(0, bytes.length - 2)), (e: unknown) => isLifelongError(e, 'DECODE_FAILED'));
     assert.throws(() => codec.decode(Buffer.concat([bytes, Buffer.from([0])])), (e: unknown) => isLifelongError(e, 'DECODE_FAILED') && e.message.includes('trailing'));
   });
+
+  test('the reused writer: each value gets its own bytes, a large one after small ones, and a value that encodes another inside its write', () => {
+    const words = binaryCodec<string[]>({
+      write: (value, out) => {
+        out.u32(value.length);
+        for (const word of value) out.string(word);
+      },
+      read: (input) => Array.from({ length: input.u32() }, () => input.string()!),
+    });
+    const small = words.encode(['a']);
+    const large = words.encode(Array.from({ length: 500 }, (_, i) => `word-${i}`));
+    const again = words.encode(['b', 'c']);
+    assert.deepEqual(words.decode(small), ['a'], 'earlier bytes are not overwritten by later encodes');
+    assert.equal(words.decode(large).length, 500);
+    assert.deepEqual(words.decode(again), ['b', 'c']);
+
+    // A tree whose writer encodes each child with the same codec: the scratch writer is busy then.
+    interface Tree { name: string; children: Tree[] }
+    const tree: ReturnType<typeof binaryCodec<Tree>> = binaryCodec<Tree>({
+      write: (value, out) => {
+        out.string(value.name);
+        out.u32(value.children.length);
+        for (const child of value.children) {
+          const bytes = tree.encode(child);
+          out.u32(bytes.length);
+          for (const byte of bytes) out.u8(byte);
+        }
+      },
+      read: (input) => {
+        const name = input.string()!;
+        const children = Array.from({ length: input.u32() }, () => tree.decode(Buffer.from(Array.from({ length: input.u32() }, () => input.u8()))));
+        return { name, children };
+      },
+    });
+    const value: Tree = { name: 'root', children: [{ name: 'a', children: [{ name: 'a1', children: [] }] }, { name: 'b', children: [] }] };
+    assert.deepEqual(tree.decode(tree.encode(value)), value);
+  });
 });
