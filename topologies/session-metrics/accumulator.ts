@@ -130,27 +130,35 @@ function countImpression(acc: SessionAccumulator, event: UserEvent): void {
   if (category === null) return;
   acc.categorizedImpressions++;
   if (!acc.familiar.includes(category)) acc.novelImpressions++;
-  // Own keys only (a category named "toString" is not Object.prototype's), and the keys
-  // counted only for a new category: most impressions are of one seen before.
-  if (Object.hasOwn(acc.categories, category)) acc.categories[category]!++;
+  // The keys counted only for a new category: most impressions are of one seen before.
+  const count = own(acc.categories, category);
+  if (count !== undefined) acc.categories[category] = count + 1;
   else if (Object.keys(acc.categories).length < SESSION_LIMITS.categories) acc.categories[category] = 1;
   if (event.requestId === null) return;
-  let slate = Object.hasOwn(acc.slates, event.requestId) ? acc.slates[event.requestId] : undefined;
+  let slate = own(acc.slates, event.requestId);
   if (!slate) {
     if (acc.slateCount >= SESSION_LIMITS.slates) return;
     slate = acc.slates[event.requestId] = {};
     acc.slateCount++;
   }
-  slate[category] = (Object.hasOwn(slate, category) ? slate[category]! : 0) + 1;
+  slate[category] = (own(slate, category) ?? 0) + 1;
 }
 
 /** The item's place in the trail, added at the end on first sight (an engagement without an impression counts as one). */
 function exposure(acc: SessionAccumulator, itemId: string): [number, number] | undefined {
-  // Own keys only: an item named "constructor" must not find Object's.
-  let entry = Object.hasOwn(acc.trail, itemId) ? acc.trail[itemId] : undefined;
+  let entry = own(acc.trail, itemId);
   if (!entry && acc.trailLength < SESSION_LIMITS.trailItems) {
     entry = acc.trail[itemId] = [acc.trailLength, 0];
     acc.trailLength++;
   }
   return entry;
+}
+
+/**
+ * The record's own value of a key: an item or category named "constructor" must not find
+ * Object.prototype's. The usual miss costs one lookup, as a plain read would.
+ */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  const value = record[key];
+  return value !== undefined && Object.hasOwn(record, key) ? value : undefined;
 }
