@@ -78,6 +78,11 @@ export function withEmbedding(features: readonly number[], userId: string, autho
   return out;
 }
 
+/**
+ * To 5 decimals, then to the nearest float32: the critic reads features as float32
+ * anyway, and a float32 value is what the pair store keeps (Avro `float`), so a stored
+ * step's features are exactly the ones computed, whichever batch reads them back.
+ */
 function round(x: number): number {
-  return Math.round(x * 1e5) / 1e5;
+  return Math.fround(Math.round(x * 1e5) / 1e5);
 }

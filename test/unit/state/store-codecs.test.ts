@@ -8,8 +8,9 @@ import { TopologyTestDriver } from '../../../src/testing/test-driver.js';
 import { defaultTopologies } from '../../../topologies/index.js';
 import { ITEMS_TABLE } from '../../../topologies/interest/index.js';
 import { lifelongValueFromSettings } from '../../../topologies/lifelong-value/index.js';
-import { newUserIndex } from '../../../topologies/lifelong-value/pair-state.js';
-import { userIndexCodec } from '../../../topologies/lifelong-value/state-codecs.js';
+import { newPair, newUserIndex, type PairState } from '../../../topologies/lifelong-value/pair-state.js';
+import { pairStateCodec, pairStateSchema, userIndexCodec } from '../../../topologies/lifelong-value/state-codecs.js';
+import { avroState as t, avroStoreCodec } from '../../../src/state/avro-store-codec.js';
 import { parseArms } from '../../../topologies/recommend/index.js';
 
 const HOUR = 3_600_000;
@@ -51,6 +52,24 @@ test('a store value written as JSON by an earlier version still restores', () =>
   const index = { ...newUserIndex(), request: 7, requestAt: T, activity: 2.5, authors: ['a1', 'a2'], stepsDueAt: T + HOUR };
   assert.deepEqual(plain(userIndexCodec.decode(Buffer.from(JSON.stringify(index)))), plain(index));
   assert.ok(userIndexCodec.encode(index).length < Buffer.byteLength(JSON.stringify(index)), 'the Avro value is the smaller');
+});
+
+test('a store value written with an earlier schema still restores, and is written back with the current one', () => {
+  const v1 = avroStoreCodec<{ n: number; xs: number[] }>(t.record('V', { n: t.number, xs: t.numbers }));
+  const v2 = avroStoreCodec<{ n: number; xs: number[] }>(t.record('V', { n: t.number, xs: t.floats }), [t.record('V', { n: t.number, xs: t.numbers })]);
+  const value = { n: 1.5, xs: [0.1, Math.fround(0.2)] };
+  const old = v1.encode(value);
+  assert.deepEqual(v2.decode(old), value, 'decoded with the schema it was written with: doubles stay doubles');
+  const now = v2.encode(value);
+  assert.equal(now[0], old[0]! + 1, 'the current schema has the next format byte');
+  assert.deepEqual(v2.decode(now), { n: 1.5, xs: [Math.fround(0.1), Math.fround(0.2)] });
+  assert.equal(now.length, old.length - 8, 'two floats instead of two doubles');
+  assert.throws(() => v1.decode(now), /unknown format byte 2/);
+
+  // The pair state's first schema (a step's features as doubles) restores through today's codec.
+  const pairV1 = avroStoreCodec<PairState>(pairStateSchema(t.numbers));
+  const pair: PairState = { ...newPair(T), clicks: 2.25, step: { request: 3, at: T, lastAt: T + HOUR, state: Array.from({ length: 13 }, (_, i) => i / 7), rewards: [1, 0, 0.3], click: 1, met: true } };
+  assert.deepEqual(pairStateCodec.decode(pairV1.encode(pair)), pair);
 });
 
 test('a user index without stepsDueAt (restored from before the field) still means "scan at the next request"', () => {
