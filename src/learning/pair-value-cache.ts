@@ -81,13 +81,14 @@ export class PairValueCache {
     const dim = this.inputDim;
     const keys: string[] = [];
     const states = new Float32Array(Math.min(max, this.pending.size) * dim);
-    for (const [key, slot] of this.pending) {
-      if (keys.length >= max) break;
+    // Through the same cursor as eviction: a fresh iterator would step over every slot deleted since the table was rebuilt.
+    while (keys.length < max && this.pending.size > 0) {
+      const [key, slot] = this.oldestPending.take();
+      this.pending.delete(key);
       states.set(this.slab.subarray(slot * dim, (slot + 1) * dim), keys.length * dim);
       keys.push(key);
       this.freeSlots.push(slot);
     }
-    for (const key of keys) this.pending.delete(key);
     return { keys, states };
   }
 
