@@ -40,6 +40,10 @@ export function binaryCodec<V>(spec: { write(value: V, out: BinaryWriter): void;
 /** Float arrays are copied byte for byte where the machine is little-endian (every platform Node ships for). */
 const NATIVE_LE = endianness() === 'LE';
 const NULL_STRING = 0xffffffff;
+/** Zigzag doubles a magnitude, which must stay a safe integer. */
+const MAX_ZIGZAG = 2 ** 52 - 1;
+/** ceil(53 / 7): the longest varint of a safe integer. */
+const MAX_VARINT_BYTES = 8;
 
 export class BinaryWriter {
   private buffer: Buffer;
@@ -75,6 +79,36 @@ export class BinaryWriter {
     this.buffer.writeDoubleLE(value, this.length);
     this.length += 8;
     return this;
+  }
+
+  /** A float32 (the caller knows the value is one: a double is rounded). */
+  f32(value: number): this {
+    this.reserve(4);
+    this.buffer.writeFloatLE(value, this.length);
+    this.length += 4;
+    return this;
+  }
+
+  /**
+   * A non-negative safe integer in 7-bit groups, low first (Avro's and protobuf's
+   * varint): a counter takes one byte, an epoch millisecond six, instead of a double's eight.
+   */
+  uvarint(value: number): this {
+    if (!(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`uvarint: ${value} is not a non-negative safe integer`);
+    this.reserve(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.length++] = rest;
+    return this;
+  }
+
+  /** A signed integer within ±(2^52 − 1) as a zigzag varint (small magnitudes, either sign, stay short): for time deltas. */
+  svarint(value: number): this {
+    if (!(Number.isSafeInteger(value) && Math.abs(value) <= MAX_ZIGZAG)) throw new RangeError(`svarint: ${value} is not an integer within ±(2^52 − 1)`);
+    return this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 
   /** The floats only: the reader must know how many to expect. */
@@ -150,6 +184,31 @@ export class BinaryReader {
     const value = this.bytes.readDoubleLE(this.offset);
     this.offset += 8;
     return value;
+  }
+
+  f32(): number {
+    this.need(4);
+    const value = this.bytes.readFloatLE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  uvarint(): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+      this.need(1);
+      const byte = this.bytes[this.offset++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+    throw truncated(`a varint longer than ${MAX_VARINT_BYTES} bytes at offset ${this.offset}`);
+  }
+
+  svarint(): number {
+    const zigzag = this.uvarint();
+    return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
   }
 
   /** Reads `target.length` floats into `target` (a fresh array: it must not share the record's bytes). */

@@ -1,4 +1,5 @@
 import { avroState as t, avroStoreCodec, type ValueCodec } from '../../src/index.js';
+import { compactPairCodec } from './pair-codec.js';
 import type { PairState, UserIndex } from './pair-state.js';
 
 /** The pair state's schema, with the type of a step's feature array (exported for the codec tests). */
@@ -32,11 +33,12 @@ export function pairStateSchema(features: typeof t.numbers | typeof t.floats): R
 }
 
 /**
- * A step's features are float32 values (pairFeatures rounds them so; the critic reads
- * them as float32), stored as Avro floats: 52 bytes less per pair than the doubles of
- * the first schema, which values written before still restore with.
+ * Pairs are written in the compact layout (pair-codec.ts). Values written before it
+ * restore through the Avro schemas: a step's features as floats (format 0x02, also
+ * what a state the compact layout cannot hold exactly is written as) or as the doubles
+ * of the first schema (0x01).
  */
-export const pairStateCodec: ValueCodec<PairState> = avroStoreCodec(pairStateSchema(t.floats), [pairStateSchema(t.numbers)]);
+export const pairStateCodec: ValueCodec<PairState> = compactPairCodec(avroStoreCodec(pairStateSchema(t.floats), [pairStateSchema(t.numbers)]));
 
 const userIndexAvro = avroStoreCodec<UserIndex>(
   t.record('UserIndex', {

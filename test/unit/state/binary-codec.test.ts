@@ -97,4 +97,34 @@ describe('binaryCodec', () => {
     const value: Tree = { name: 'root', children: [{ name: 'a', children: [{ name: 'a1', children: [] }] }, { name: 'b', children: [] }] };
     assert.deepEqual(tree.decode(tree.encode(value)), value);
   });
+
+  test('varints round-trip every safe integer in their range, a byte per 7 bits', () => {
+    const varints = binaryCodec<{ u: number; s: number; f: number }>({
+      write: (v, out) => out.uvarint(v.u).svarint(v.s).f32(v.f),
+      read: (input) => ({ u: input.uvarint(), s: input.svarint(), f: input.f32() }),
+    });
+    const unsigned = fc.oneof(fc.constantFrom(0, 127, 128, 16_383, 16_384, 2 ** 52, Number.MAX_SAFE_INTEGER), fc.maxSafeNat());
+    const signed = fc.oneof(fc.constantFrom(0, -1, 1, -64, 64, 2 ** 52 - 1, -(2 ** 52 - 1)), fc.integer({ min: -(2 ** 52 - 1), max: 2 ** 52 - 1 }));
+    fc.assert(
+      fc.property(unsigned, signed, fc.float({ noDefaultInfinity: false }), (u, s, f) => {
+        const bytes = varints.encode({ u, s, f });
+        const back = varints.decode(bytes);
+        assert.equal(back.u, u);
+        assert.ok(Object.is(back.s, s) || (s === 0 && back.s === 0));
+        assert.ok(Object.is(back.f, f));
+        const zigzag = s >= 0 ? 2 * s : -2 * s - 1;
+        const length = (n: number): number => Math.max(1, Math.ceil(Math.log2(n + 1) / 7));
+        assert.equal(bytes.length, length(u) + length(zigzag) + 4);
+      }),
+    );
+    assert.equal(new BinaryWriter().uvarint(300).finish().toString('hex'), 'ac02', "protobuf's example: 300 is ac 02");
+  });
+
+  test('varints refuse what they cannot hold exactly, and a reader refuses a varint past 8 bytes', () => {
+    const out = new BinaryWriter();
+    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN]) assert.throws(() => out.uvarint(bad), RangeError, String(bad));
+    for (const bad of [2 ** 52, -(2 ** 52), 0.5]) assert.throws(() => out.svarint(bad), RangeError, String(bad));
+    const endless = new BinaryReader(Buffer.alloc(9, 0x80));
+    assert.throws(() => endless.uvarint(), (error: unknown) => isLifelongError(error, 'DECODE_FAILED'));
+  });
 });
