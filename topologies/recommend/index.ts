@@ -54,7 +54,9 @@ export function recommendTopology(options: RecommendTopologyOptions): TopologyDe
     name: 'recommend',
     doc: `Slates for FEED_REQUESTs (${settings.arms.map((a) => `${a.name}=${a.policy}:${a.weight}`).join(', ')}; planner ${planner.name}), explained and logged with propensities.`,
     stores: [
-      defineStore<RecommendUser>({ name: RECOMMEND_USER_STORE, doc: 'per user: recently served items, planner statistics per category, novelty evidence, session exposure, NOT_INTERESTED and muted authors', codec: recommendUserCodec }),
+      // Held as bytes: most users sit idle between requests, and their served-item lists
+      // take a third of the memory as an Avro value that they do as objects.
+      defineStore<RecommendUser>({ name: RECOMMEND_USER_STORE, doc: 'per user: recently served items, planner statistics per category, novelty evidence, session exposure, NOT_INTERESTED and muted authors', codec: recommendUserCodec, resident: 'bytes' }),
       defineStore<TrendingCategory>({ name: TRENDING_STORE, doc: "per category: the partition's decayed engagement and its most engaged items", codec: trendingCategoryCodec }),
     ],
     reads: [INTEREST_STORE, ...(lifelong ? [USER_STORE, PAIR_STORE] : [])],

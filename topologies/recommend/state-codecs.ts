@@ -2,8 +2,9 @@ import { avroState as t, avroStoreCodec, type ValueCodec } from '../../src/index
 import type { TrendingCategory } from './trending.js';
 import type { RecommendUser } from './user-state.js';
 
-export const recommendUserCodec: ValueCodec<RecommendUser> = avroStoreCodec(
-  t.record('RecommendUser', {
+/** The user's schema, with the type of its served, pending and refused item lists (exported for the codec tests). */
+export function recommendUserSchema(itemKeys: typeof t.numbers | typeof itemKeyList): ReturnType<typeof t.record> {
+  return t.record('RecommendUser', {
     categories: { type: 'map', values: t.record('CategoryStats', { reward: t.number, exposure: t.number, at: t.number }) },
     noveltyTrials: t.number,
     noveltySuccesses: t.number,
@@ -18,14 +19,23 @@ export const recommendUserCodec: ValueCodec<RecommendUser> = avroStoreCodec(
       trials: t.number,
       successes: t.number,
     }),
-    recent: t.numbers,
-    pending: t.numbers,
-    refusedItems: t.numbers,
+    recent: itemKeys,
+    pending: itemKeys,
+    refusedItems: itemKeys,
     refusedCategories: t.numberMap,
     muted: t.strings,
     requests: t.number,
-  }),
-);
+  });
+}
+
+/** Item keys are 31-bit hashes (itemKey): Avro ints, a varint of at most 5 bytes where a double takes 8. */
+const itemKeyList = { type: 'array', items: 'int' } as const;
+
+/**
+ * Up to recentlyShown + MAX_PENDING + MAX_NOT_INTERESTED item keys per user, written as
+ * ints; values written when they were doubles (format 0x01) still restore.
+ */
+export const recommendUserCodec: ValueCodec<RecommendUser> = avroStoreCodec(recommendUserSchema(itemKeyList), [recommendUserSchema(t.numbers)]);
 
 export const trendingCategoryCodec: ValueCodec<TrendingCategory> = avroStoreCodec(
   t.record('TrendingCategory', {

@@ -12,6 +12,8 @@ import { newPair, newUserIndex, type PairState } from '../../../topologies/lifel
 import { pairStateCodec, pairStateSchema, userIndexCodec } from '../../../topologies/lifelong-value/state-codecs.js';
 import { avroState as t, avroStoreCodec } from '../../../src/state/avro-store-codec.js';
 import { parseArms } from '../../../topologies/recommend/index.js';
+import { recommendUserCodec, recommendUserSchema } from '../../../topologies/recommend/state-codecs.js';
+import { itemKey, newUser, type RecommendUser } from '../../../topologies/recommend/user-state.js';
 
 const HOUR = 3_600_000;
 const T = Date.UTC(2026, 0, 1);
@@ -70,6 +72,17 @@ test('a store value written with an earlier schema still restores, and is writte
   const pairV1 = avroStoreCodec<PairState>(pairStateSchema(t.numbers));
   const pair: PairState = { ...newPair(T), clicks: 2.25, step: { request: 3, at: T, lastAt: T + HOUR, state: Array.from({ length: 13 }, (_, i) => i / 7), rewards: [1, 0, 0.3], click: 1, met: true } };
   assert.deepEqual(pairStateCodec.decode(pairV1.encode(pair)), pair);
+});
+
+test("recommend's user state written when item keys were doubles still restores, and is written back as ints", () => {
+  const doubles = avroStoreCodec<RecommendUser>(recommendUserSchema(t.numbers));
+  const user: RecommendUser = { ...newUser(T), recent: [itemKey('a'), itemKey('b'), 2 ** 31 - 1], pending: [itemKey('c')], refusedItems: [0] };
+  const old = doubles.encode(user);
+  assert.deepEqual(recommendUserCodec.decode(old), user);
+  const now = recommendUserCodec.encode(user);
+  assert.equal(now[0], old[0]! + 1);
+  assert.deepEqual(recommendUserCodec.decode(now), user);
+  assert.ok(now.length < old.length, `${now.length} bytes as ints, ${old.length} as doubles`);
 });
 
 test('a user index without stepsDueAt (restored from before the field) still means "scan at the next request"', () => {
