@@ -69,17 +69,73 @@ export function sessionWindows<E, A>(spec: SessionWindowSpec<E, A>, context: Par
   return (source) =>
     new Observable<ClosedSession<A>>((subscriber) => {
       const emit = (closed: ClosedSession<A>): void => subscriber.next(close(spec, closed));
+      // Built on first use, from the store as restored (the pipeline is built before restore).
+      let open: OpenSessionIndex<A> | null = null;
+      const index = (): OpenSessionIndex<A> => (open ??= new OpenSessionIndex(store, spec.gapMs));
       return source.subscribe({
-        next: (item) => (item.kind === 'tick' ? expire(store, spec, item.streamTime, emit) : place(store, spec, context, item, emit)),
+        next: (item) => (item.kind === 'tick' ? expire(store, index(), spec, item.streamTime, emit) : place(store, index(), spec, context, item, emit)),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
     });
 }
 
+/**
+ * Which keys may hold an open session that ends before a time, so a tick reads those
+ * rather than every key of the store (a partition holds every user it ever saw; a tick
+ * comes every punctuation interval of stream time). Keys are filed under a slice of
+ * their session's last event time each time it moves; a filing goes stale when the
+ * session moves on or closes, and is dropped when its slice is read. Derived state: it
+ * is rebuilt from the store, not changelogged.
+ */
+class OpenSessionIndex<A> {
+  private readonly slices = new Map<number, Set<string>>();
+  private readonly sliceMs: number;
+
+  constructor(store: KeyValueStore<SessionSlot<A>>, gapMs: number) {
+    // About sixteen slices a gap: few enough to scan at each tick, small enough that a
+    // tick rarely rereads keys that are not due.
+    this.sliceMs = Math.max(1_000, Math.floor(gapMs / 16));
+    for (const [key, slot] of store.entries()) if (slot.open !== null) this.file(key, slot.open.lastMs);
+  }
+
+  file(key: string, lastMs: number): void {
+    const slice = Math.floor(lastMs / this.sliceMs);
+    let keys = this.slices.get(slice);
+    if (keys === undefined) this.slices.set(slice, (keys = new Set()));
+    keys.add(key);
+  }
+
+  /**
+   * Calls `due` for every key with an open session whose last event is before `horizon`,
+   * each once, in order of last event time, then key (the same on every replay, whatever
+   * order the keys were filed or restored in).
+   */
+  takeDue(store: KeyValueStore<SessionSlot<A>>, horizon: number, due: (key: string, slot: SessionSlot<A>) => void): void {
+    const found: Array<[string, SessionSlot<A>]> = [];
+    for (const [slice, keys] of this.slices) {
+      if (slice * this.sliceMs >= horizon) continue;
+      const endsBefore = (slice + 1) * this.sliceMs <= horizon;
+      for (const key of keys) {
+        const slot = store.get(key);
+        const lastMs = slot?.open?.lastMs;
+        // Stale: closed, or filed again under a later slice since.
+        if (lastMs === undefined || Math.floor(lastMs / this.sliceMs) !== slice) keys.delete(key);
+        else if (lastMs < horizon) {
+          found.push([key, slot!]);
+          keys.delete(key);
+        } else if (endsBefore) keys.delete(key);
+      }
+      if (keys.size === 0) this.slices.delete(slice);
+    }
+    found.sort(([keyA, a], [keyB, b]) => a.open!.lastMs - b.open!.lastMs || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0));
+    for (const [key, slot] of found) due(key, slot);
+  }
+}
+
 type Emit<A> = (closed: ClosedSession<A>) => void;
 
-function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, context: PartitionContext, record: StreamRecord<E>, emit: Emit<A>): void {
+function place<E, A>(store: KeyValueStore<SessionSlot<A>>, index: OpenSessionIndex<A>, spec: SessionWindowSpec<E, A>, context: PartitionContext, record: StreamRecord<E>, emit: Emit<A>): void {
   const { key, value: event } = record;
   const ts = spec.timeOf(event);
   const slot = store.get(key) ?? { open: null, lastClosedEndMs: NOTHING_CLOSED };
@@ -118,23 +174,20 @@ function place<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSp
   }
   slot.open = open;
   store.put(key, slot);
+  if (open !== null) index.file(key, open.lastMs);
   if (ended !== null) emit({ key, window: ended, reason: 'end' });
 }
 
-function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, spec: SessionWindowSpec<E, A>, streamTime: number, emit: Emit<A>): void {
+function expire<E, A>(store: KeyValueStore<SessionSlot<A>>, index: OpenSessionIndex<A>, spec: SessionWindowSpec<E, A>, streamTime: number, emit: Emit<A>): void {
   const horizon = streamTime - spec.allowedLatenessMs - spec.gapMs;
-  const expired: Array<[string, SessionSlot<A>]> = [];
-  for (const entry of store.entries()) {
-    if (entry[1].open !== null && entry[1].open.lastMs < horizon) expired.push(entry);
-  }
-  // Closed after the scan: onClose may write other stores, never while this one is iterated.
-  for (const [key, slot] of expired) {
+  // Closed after the index is read: onClose may write other stores.
+  index.takeDue(store, horizon, (key, slot) => {
     const window = slot.open!;
     slot.lastClosedEndMs = window.lastMs;
     slot.open = null;
     store.put(key, slot);
     emit({ key, window, reason: 'gap' });
-  }
+  });
 }
 
 function close<E, A>(spec: SessionWindowSpec<E, A>, closed: ClosedSession<A>): ClosedSession<A> {

@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import fc from 'fast-check';
 import { sessionWindows, type ClosedSession, type SessionSlot, type SessionWindowSpec } from '../../../src/operators/session-windows.js';
 import { ChangelogStore, jsonCodec, type KeyValueStore } from '../../../src/state/store.js';
 import type { LifelongError } from '../../../src/errors/catalog.js';
@@ -281,5 +283,47 @@ describe('sessionWindows', () => {
     scheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold<StreamItem<Ev>>('b|', { b: rec('u', b) }).pipe(sessionWindows(spec, context))).toBe('x|', { x: closed('u', `u:${T0}`, [a, b], 'end') });
     });
+  });
+
+  test('a tick closes exactly the sessions a scan of the whole store finds expired, in order of last event, then key (property)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'constructor');
+    const step = fc.oneof(
+      { arbitrary: fc.record({ kind: fc.constant('event' as const), key, advance: fc.integer({ min: -LATENESS, max: GAP }), mark: fc.constantFrom(undefined, undefined, undefined, 'start' as const, 'end' as const) }), weight: 4 },
+      { arbitrary: fc.record({ kind: fc.constant('tick' as const), advance: fc.integer({ min: 0, max: 2 * GAP }) }), weight: 1 },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 80 }), fc.boolean(), (steps, restartHalfway) => {
+        let h = harness();
+        const emitted: ClosedSession<Count>[] = [];
+        const input = new Subject<StreamItem<Ev>>();
+        input.pipe(sessionWindows(spec, h.context)).subscribe((closedSession) => emitted.push(closedSession));
+        let clock = T0;
+        let current = input;
+        steps.forEach((s, i) => {
+          if (restartHalfway && i === Math.floor(steps.length / 2)) {
+            // A restart: the index is rebuilt from the restored store.
+            const restored = new ChangelogStore<SessionSlot<Count>>('sessions', jsonCodec());
+            for (const change of h.store.drainChanges()) restored.restore(change.key, change.value);
+            h = { ...h, store: restored, context: { ...h.context, store: <V>() => restored as unknown as KeyValueStore<V> } };
+            current = new Subject<StreamItem<Ev>>();
+            current.pipe(sessionWindows(spec, h.context)).subscribe((closedSession) => emitted.push(closedSession));
+          }
+          clock += s.advance;
+          if (s.kind === 'event') {
+            current.next(rec(s.key, { id: `e${i}`, ts: clock, ...(s.mark ? { mark: s.mark } : {}) }));
+            return;
+          }
+          const horizon = clock - LATENESS - GAP;
+          const due = [...h.store.entries()].filter(([, slot]) => slot.open !== null && slot.open.lastMs < horizon).map(([k, slot]) => [k, slot.open!.lastMs] as const);
+          emitted.length = 0;
+          current.next(tick(clock));
+          const gapClosed = emitted.filter((c) => c.reason === 'gap').map((c) => [c.key, c.window.lastMs] as const);
+          due.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1));
+          assert.deepEqual(gapClosed, due);
+          for (const [, slot] of h.store.entries()) assert.ok(slot.open === null || slot.open.lastMs >= horizon, 'nothing expired is left open');
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
