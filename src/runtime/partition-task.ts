@@ -159,7 +159,8 @@ export class PartitionTask {
       return this.deadLetter(record, 'validation', new LifelongError('DUPLICATE_EVENT', { eventId: event.eventId }), 'runtime');
     }
     const item: StreamRecord<UserEvent> = { kind: 'record', key, value: event, partition: record.partition, offset: record.offset, source: record };
-    for (const pipeline of this.pipelines) this.push(pipeline, item, record);
+    // Indexed: a for-of here left an iterator per record to the garbage collector.
+    for (let i = 0; i < this.pipelines.length; i++) this.push(this.pipelines[i]!, item, record);
     this.advanceStreamTime(event.ts, true);
   }
 

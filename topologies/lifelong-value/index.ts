@@ -231,11 +231,8 @@ class PairSteps {
   /** A pair for a new author; a full user first drops the author least worth keeping. */
   private newPair(stores: Stores, user: UserIndex, event: UserEvent, authorId: string): PairState {
     if (user.authors.length >= this.options.maxAuthorsPerUser) {
-      const tracked = user.authors.flatMap((a) => {
-        const pair = stores.pairs.get(pairKey(event.userId, a));
-        return pair ? [[a, pair] as const] : [];
-      });
-      const evicted = evictionCandidate(tracked, event.ts, this.options.headWeights, this.halfLifeMs);
+      const { userId } = event;
+      const evicted = evictionCandidate(user.authors, (a) => stores.pairs.get(pairKey(userId, a)), event.ts, this.options.headWeights, this.halfLifeMs);
       if (evicted !== undefined) {
         stores.pairs.delete(pairKey(event.userId, evicted));
         user.authors = user.authors.filter((a) => a !== evicted);

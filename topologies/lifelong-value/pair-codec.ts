@@ -45,8 +45,7 @@ const MAX_DELTA = 2 ** 52 - 1;
 function writePair(pair: PairState, out: BinaryWriter): void {
   out.u8(COMPACT_PAIR_FORMAT);
   out.u8((pair.followed ? FOLLOWED : 0) | (pair.lastEngagedAt !== null ? ENGAGED : 0) | (pair.step ? STEP : 0) | (pair.dense ? DENSE : 0));
-  const counts = [pair.impressions, pair.clicks, pair.likes, pair.follows, pair.gifts, pair.giftValue];
-  writeNonZero(counts, out);
+  writeCounts(pair, out);
   out.uvarint(pair.at);
   out.svarint(pair.firstAt - pair.at);
   out.svarint(pair.lastTouchAt - pair.at);
@@ -60,7 +59,13 @@ function writePair(pair: PairState, out: BinaryWriter): void {
 function readPair(input: BinaryReader): PairState {
   input.u8();
   const flags = input.u8();
-  const counts = readNonZero(6, input);
+  const counts = input.u8();
+  const impressions = counts & 1 ? input.f64() : 0;
+  const clicks = counts & 2 ? input.f64() : 0;
+  const likes = counts & 4 ? input.f64() : 0;
+  const follows = counts & 8 ? input.f64() : 0;
+  const gifts = counts & 16 ? input.f64() : 0;
+  const giftValue = counts & 32 ? input.f64() : 0;
   const at = input.uvarint();
   const firstAt = at + input.svarint();
   const lastTouchAt = at + input.svarint();
@@ -72,12 +77,12 @@ function readPair(input: BinaryReader): PairState {
   // One literal in newPair's field order: the same hidden class as a pair made here.
   return {
     at,
-    impressions: counts[0]!,
-    clicks: counts[1]!,
-    likes: counts[2]!,
-    follows: counts[3]!,
-    gifts: counts[4]!,
-    giftValue: counts[5]!,
+    impressions,
+    clicks,
+    likes,
+    follows,
+    gifts,
+    giftValue,
     followed: (flags & FOLLOWED) !== 0,
     firstAt,
     lastTouchAt,
@@ -97,8 +102,9 @@ function writeStep(step: OpenStep, pairAt: number, out: BinaryWriter): void {
   out.svarint(step.at - pairAt);
   out.svarint(step.lastAt - step.at);
   out.uvarint(step.state.length);
-  for (const feature of step.state) out.f32(feature);
-  for (const reward of step.rewards) if (!Object.is(reward, 0)) out.f64(reward);
+  // Indexed loops: this runs for every dirty pair at every commit.
+  for (let i = 0; i < step.state.length; i++) out.f32(step.state[i]!);
+  for (let i = 0; i < REWARDS; i++) if (!Object.is(step.rewards[i], 0)) out.f64(step.rewards[i]!);
 }
 
 function readStep(pairAt: number, input: BinaryReader): OpenStep {
@@ -113,19 +119,21 @@ function readStep(pairAt: number, input: BinaryReader): OpenStep {
   return { request, at, lastAt, state, rewards, click: flags & STEP_CLICK ? 1 : 0, met: (flags & STEP_MET) !== 0 };
 }
 
-/** A mask byte of the values that are not zero, then those values as doubles. */
-function writeNonZero(values: readonly number[], out: BinaryWriter): void {
-  let mask = 0;
-  for (let i = 0; i < values.length; i++) if (!Object.is(values[i], 0)) mask |= 1 << i;
+/** A mask byte of the counts that are not zero, then those counts as doubles. */
+function writeCounts(pair: PairState, out: BinaryWriter): void {
+  const { impressions, clicks, likes, follows, gifts, giftValue } = pair;
+  const mask = bit(impressions, 0) | bit(clicks, 1) | bit(likes, 2) | bit(follows, 3) | bit(gifts, 4) | bit(giftValue, 5);
   out.u8(mask);
-  for (let i = 0; i < values.length; i++) if (mask & (1 << i)) out.f64(values[i]!);
+  if (mask & 1) out.f64(impressions);
+  if (mask & 2) out.f64(clicks);
+  if (mask & 4) out.f64(likes);
+  if (mask & 8) out.f64(follows);
+  if (mask & 16) out.f64(gifts);
+  if (mask & 32) out.f64(giftValue);
 }
 
-function readNonZero(count: number, input: BinaryReader): number[] {
-  const mask = input.u8();
-  const values = new Array<number>(count);
-  for (let i = 0; i < count; i++) values[i] = mask & (1 << i) ? input.f64() : 0;
-  return values;
+function bit(value: number, index: number): number {
+  return Object.is(value, 0) ? 0 : 1 << index;
 }
 
 /** Whether the compact layout holds the pair exactly (else it is written as Avro). */
@@ -147,7 +155,10 @@ export function isCompactable(pair: PairState): boolean {
 function isCompactStep(step: OpenStep, pairAt: number): boolean {
   if (!(isCounter(step.request) && isDelta(step.at - pairAt) && isDelta(step.lastAt - step.at))) return false;
   if (step.rewards.length !== REWARDS || (step.click !== 0 && step.click !== 1)) return false;
-  for (const feature of step.state) if (Math.fround(feature) !== feature && !Number.isNaN(feature)) return false;
+  for (let i = 0; i < step.state.length; i++) {
+    const feature = step.state[i]!;
+    if (Math.fround(feature) !== feature && !Number.isNaN(feature)) return false;
+  }
   return true;
 }
 

@@ -209,12 +209,19 @@ export function relationshipStrength(pair: PairState, now: number, weights: Rete
   return weights.click * pair.clicks * factor + weights.follow * (pair.followed ? 1 : 0) + weights.gift * pair.giftValue * factor;
 }
 
-/** The author to evict from a full user: lowest retention, then least recently touched, then by id. */
-export function evictionCandidate(pairs: ReadonlyArray<readonly [authorId: string, pair: PairState]>, now: number, weights: RetentionWeights, halfLifeMs: number): string | undefined {
+/**
+ * The author to evict from a full user: lowest retention, then least recently touched,
+ * then by id. Reads each pair through `pairOf` (authors without one are skipped), with
+ * no list of pairs built: it runs for every new author of a full user, over all of them.
+ */
+export function evictionCandidate(authors: readonly string[], pairOf: (authorId: string) => PairState | undefined, now: number, weights: RetentionWeights, halfLifeMs: number): string | undefined {
   let worst: string | undefined;
   let worstScore = Infinity;
   let worstTouch = Infinity;
-  for (const [authorId, pair] of pairs) {
+  for (let i = 0; i < authors.length; i++) {
+    const authorId = authors[i]!;
+    const pair = pairOf(authorId);
+    if (pair === undefined) continue;
     const score = retentionScore(pair, now, weights, halfLifeMs);
     if (score < worstScore || (score === worstScore && (pair.lastTouchAt < worstTouch || (pair.lastTouchAt === worstTouch && authorId < worst!)))) {
       worst = authorId;
