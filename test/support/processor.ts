@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/config/paths.js';
+import { NODE_V8_FLAGS } from '../../src/runtime/node-flags.js';
 
 export interface ProcessorProcess {
   readonly child: ChildProcess;
@@ -16,10 +17,10 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts `lifelong run` as a real child process (from the TypeScript sources). */
+/** Starts `lifelong run` as a real child process (from the TypeScript sources), with the V8 flags it ships with. */
 export function startProcessor(args: readonly string[], logFile: string, env: NodeJS.ProcessEnv = {}): ProcessorProcess {
   const root = packageRoot();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', ...args], {
+  const child = spawn(process.execPath, [...NODE_V8_FLAGS, '--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', ...args], {
     cwd: root,
     env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTIONS } from '../../../src/config/options.js';
+import { NODE_V8_FLAGS } from '../../../src/runtime/node-flags.js';
 import { ENV_TO_OPTION, ROOT, obj, read } from '../../support/deploy.js';
 
 /*
@@ -54,9 +55,10 @@ describe('deploy/Dockerfile', () => {
     assert.ok(!runtime.some((l) => /apt-get|npm (ci|install)/.test(l)), 'no toolchain in the runtime stage');
   });
 
-  test('starts `lifelong run` from the compiled CLI, which is the package bin', () => {
+  test('starts `lifelong run` from the compiled CLI, which is the package bin, with the V8 flags lifelong ships with', () => {
     assert.equal(obj(pkg['bin'], 'bin')['lifelong'], 'dist/src/cli/main.js');
-    assert.ok(runtime.includes('ENTRYPOINT ["node", "dist/src/cli/main.js"]'));
+    assert.ok(runtime.includes(`ENTRYPOINT ${JSON.stringify(['node', ...NODE_V8_FLAGS, 'dist/src/cli/main.js'])}`.replaceAll(',', ', ')), 'the entrypoint');
+    assert.equal(obj(pkg['scripts'], 'scripts')['start'], `node ${NODE_V8_FLAGS.join(' ')} dist/src/cli/main.js simulate --users 400 --days 4`, 'npm start');
     assert.ok(runtime.includes('CMD ["run"]'));
     assert.ok(existsSync(join(ROOT, 'src', 'cli', 'main.ts')));
   });

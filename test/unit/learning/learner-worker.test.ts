@@ -11,6 +11,7 @@ import type { WorkerEngineChannel } from '../../../src/learning/worker-engine-ch
 import { isLifelongError } from '../../../src/errors/catalog.js';
 import { RuntimeMetrics } from '../../../src/observability/metrics.js';
 import type { ServiceContext } from '../../../src/runtime/service.js';
+import { NODE_V8_FLAGS } from '../../../src/runtime/node-flags.js';
 
 /**
  * The learner with its engine in a worker thread (the default mode): it trains there,
@@ -207,9 +208,9 @@ describe('the learner with its engine in a worker thread', () => {
   });
 });
 
-test('the worker starts in a process run with flags a worker may not be given (--max-old-space-size, --expose-gc)', () => {
+test('the worker starts in a process run with flags a worker may not be given (--max-old-space-size, --expose-gc, the shipped V8 flags)', () => {
   const fixture = new URL('../../fixtures/start-learner-worker.ts', import.meta.url).pathname;
-  const child = spawnSync(process.execPath, ['--max-old-space-size=1024', '--expose-gc', '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
+  const child = spawnSync(process.execPath, ['--max-old-space-size=1024', '--expose-gc', ...NODE_V8_FLAGS, '--import', 'tsx', fixture], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /started wasm\nstopped/);
 });
