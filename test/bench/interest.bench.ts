@@ -11,12 +11,14 @@ import { InterestModel } from '../../topologies/interest/interest-model.js';
 import { readInterest } from '../../topologies/interest/interest-read.js';
 import { INTEREST_DEFAULTS, interestOptions } from '../../topologies/interest/options.js';
 import { UserInterest } from '../../topologies/interest/user-interest.js';
+import { gc, requireExposedGc } from './support/figures.js';
+
+requireExposedGc('interest bench');
 
 const HISTORY_LENGTHS = [10, 100, 1_000, 10_000, 100_000];
 const USERS = Number(process.env['BENCH_USERS'] ?? 1_000_000);
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 const random = new SeededRandom(2026);
 const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());

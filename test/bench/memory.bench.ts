@@ -17,8 +17,10 @@ import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
 import { recentEventIdsCodec } from '../../src/runtime/recent-event-ids.js';
 import { ChangelogStore, type ResidentForm, type ValueCodec } from '../../src/state/store.js';
 import { benchInput } from './support/bench-events.js';
-import { emit, gc, round } from './support/figures.js';
+import { emit, gc, requireExposedGc, round } from './support/figures.js';
 import { processAll, startInMemory } from './support/in-memory-instance.js';
+
+requireExposedGc('memory bench');
 
 const USERS = Number(process.env['BENCH_MEMORY_USERS'] ?? 1_000_000);
 const SAMPLE_USERS = Number(process.env['BENCH_MEMORY_SAMPLE_USERS'] ?? 2_000);

@@ -16,6 +16,14 @@ export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
 
 export const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
 
+/**
+ * Heap figures need collections on demand: without --expose-gc (which `npm run bench`
+ * passes) they are noise, negative bytes per user included, so a memory bench refuses.
+ */
+export function requireExposedGc(bench: string): void {
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') throw new Error(`${bench}: run it with node --expose-gc (npm run bench does); without it the heap figures are noise`);
+}
+
 /** The bench's result: the last line of stdout, as test/bench/run.ts reads it. */
 export function emit(result: unknown): void {
   process.stdout.write(JSON.stringify(result) + '\n');
