@@ -1,5 +1,5 @@
 import { binaryCodec, type BinaryReader, type BinaryWriter, type ValueCodec } from '../../src/index.js';
-import type { OpenStep, PairState } from './pair-state.js';
+import { newPair, type OpenStep, type PairState } from './pair-state.js';
 
 /**
  * First byte of a compact pair value. The Avro encodings this one replaced start with
@@ -23,6 +23,9 @@ export const COMPACT_PAIR_FORMAT = 0x03;
  * hold exactly (a fractional time, a feature that is not a float32) is written as Avro.
  */
 export function compactPairCodec(fallback: ValueCodec<PairState>): ValueCodec<PairState> {
+  // The first byte tells the layouts apart: an Avro schema added before the current one
+  // would move Avro's format byte onto this one.
+  if (fallback.encode(newPair(0.5))[0] === COMPACT_PAIR_FORMAT) throw new Error(`compactPairCodec: the fallback codec writes the compact format byte ${COMPACT_PAIR_FORMAT}`);
   const compact = binaryCodec<PairState>({ write: writePair, read: readPair });
   return {
     encode: (pair) => (isCompactable(pair) ? compact.encode(pair) : fallback.encode(pair)),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { avroState as t, avroStoreCodec } from '../../../../src/state/avro-store-codec.js';
 import { isLifelongError } from '../../../../src/errors/catalog.js';
-import { COMPACT_PAIR_FORMAT, isCompactable } from '../../../../topologies/lifelong-value/pair-codec.js';
+import { COMPACT_PAIR_FORMAT, compactPairCodec, isCompactable } from '../../../../topologies/lifelong-value/pair-codec.js';
 import { newPair, type OpenStep, type PairState } from '../../../../topologies/lifelong-value/pair-state.js';
 import { pairStateCodec, pairStateSchema } from '../../../../topologies/lifelong-value/state-codecs.js';
 
@@ -88,4 +88,10 @@ test('a pair the layout cannot hold exactly is written as Avro, and reads back t
 test('a truncated compact value is refused with DECODE_FAILED', () => {
   const bytes = pairStateCodec.encode({ ...newPair(T), clicks: 1 });
   assert.throws(() => pairStateCodec.decode(bytes.subarray(0, bytes.length - 1)), (error: unknown) => isLifelongError(error, 'DECODE_FAILED'));
+});
+
+test('a fallback codec whose format byte is the compact one is refused at construction', () => {
+  const clashing = { encode: () => Buffer.from([COMPACT_PAIR_FORMAT]), decode: () => newPair(T) };
+  assert.throws(() => compactPairCodec(clashing), /writes the compact format byte 3/);
+  assert.doesNotThrow(() => compactPairCodec(avroFloats));
 });
