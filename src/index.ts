@@ -6,7 +6,7 @@ export type { Logger } from './observability/logger.js';
 export { EVENT_TYPES, userEvent, type EventType, type UserEvent, type Item, type Recommendation, type RecommendedItem, type DeadLetter } from './serde/records.js';
 export { AvroCodec, LocalSchemaRegistry, type WireFormat } from './serde/avro.js';
 export { jsonCodec, type KeyValueStore, type ValueCodec } from './state/store.js';
-export { binaryCodec, BinaryReader, BinaryWriter } from './state/binary-codec.js';
+export { binaryCodec, BinaryReader, BinaryWriter, fitsSvarint } from './state/binary-codec.js';
 export { avroState, avroStoreCodec } from './state/avro-store-codec.js';
 export { defineGlobalTable, type GlobalTable, type GlobalTableDefinition, type GlobalIndex, type GlobalIndexDefinition } from './state/global-table.js';
 export {

@@ -45,6 +45,11 @@ const MAX_ZIGZAG = 2 ** 52 - 1;
 /** ceil(53 / 7): the longest varint of a safe integer. */
 const MAX_VARINT_BYTES = 8;
 
+/** Whether `svarint` can write the value exactly (an integer within ±(2^52 − 1)): for codecs that choose a layout per value. */
+export function fitsSvarint(value: number): boolean {
+  return Number.isSafeInteger(value) && Math.abs(value) <= MAX_ZIGZAG;
+}
+
 export class BinaryWriter {
   private buffer: Buffer;
   private length = 0;
@@ -107,7 +112,7 @@ export class BinaryWriter {
 
   /** A signed integer within ±(2^52 − 1) as a zigzag varint (small magnitudes, either sign, stay short): for time deltas. */
   svarint(value: number): this {
-    if (!(Number.isSafeInteger(value) && Math.abs(value) <= MAX_ZIGZAG)) throw new RangeError(`svarint: ${value} is not an integer within ±(2^52 − 1)`);
+    if (!fitsSvarint(value)) throw new RangeError(`svarint: ${value} is not an integer within ±(2^52 − 1)`);
     return this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 

@@ -1,4 +1,4 @@
-import { binaryCodec, type BinaryReader, type BinaryWriter, type ValueCodec } from '../../src/index.js';
+import { binaryCodec, fitsSvarint, type BinaryReader, type BinaryWriter, type ValueCodec } from '../../src/index.js';
 import { newPair, type OpenStep, type PairState } from './pair-state.js';
 
 /**
@@ -42,8 +42,6 @@ const STEP_CLICK = 2;
 /** Bits of a step's flags above which the nonzero rewards are marked. */
 const REWARD_SHIFT = 2;
 const REWARDS = 3;
-/** Within ±(2^52 − 1): a zigzag varint's range. */
-const MAX_DELTA = 2 ** 52 - 1;
 
 function writePair(pair: PairState, out: BinaryWriter): void {
   out.u8(COMPACT_PAIR_FORMAT);
@@ -139,15 +137,15 @@ function bit(value: number, index: number): number {
   return Object.is(value, 0) ? 0 : 1 << index;
 }
 
-/** Whether the compact layout holds the pair exactly (else it is written as Avro). */
+/** Whether the compact layout holds the pair exactly (else it is written as Avro); deltas by the writer's own test, so a pair judged compactable always encodes. */
 export function isCompactable(pair: PairState): boolean {
   const { at } = pair;
   return (
     Number.isSafeInteger(at) &&
     at >= 0 &&
-    isDelta(pair.firstAt - at) &&
-    isDelta(pair.lastTouchAt - at) &&
-    (pair.lastEngagedAt === null || isDelta(pair.lastEngagedAt - at)) &&
+    fitsSvarint(pair.firstAt - at) &&
+    fitsSvarint(pair.lastTouchAt - at) &&
+    (pair.lastEngagedAt === null || fitsSvarint(pair.lastEngagedAt - at)) &&
     isCounter(pair.touches) &&
     isCounter(pair.engagements) &&
     (pair.step === null || isCompactStep(pair.step, at)) &&
@@ -156,17 +154,13 @@ export function isCompactable(pair: PairState): boolean {
 }
 
 function isCompactStep(step: OpenStep, pairAt: number): boolean {
-  if (!(isCounter(step.request) && isDelta(step.at - pairAt) && isDelta(step.lastAt - step.at))) return false;
+  if (!(isCounter(step.request) && fitsSvarint(step.at - pairAt) && fitsSvarint(step.lastAt - step.at))) return false;
   if (step.rewards.length !== REWARDS || (step.click !== 0 && step.click !== 1)) return false;
   for (let i = 0; i < step.state.length; i++) {
     const feature = step.state[i]!;
     if (Math.fround(feature) !== feature && !Number.isNaN(feature)) return false;
   }
   return true;
-}
-
-function isDelta(value: number): boolean {
-  return Number.isSafeInteger(value) && Math.abs(value) <= MAX_DELTA;
 }
 
 function isCounter(value: number): boolean {
