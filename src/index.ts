@@ -31,7 +31,7 @@ export {
 } from './topology/topology.js';
 export { sessionSlotSchema, sessionWindows, type SessionSlot, type SessionWindow, type ClosedSession, type CloseReason, type SessionWindowSpec } from './operators/session-windows.js';
 export { TopologyTestDriver, type TestDriverOptions } from './testing/test-driver.js';
-export { pairKey, type Transition, type TransitionSink, type PairValue, type PairValueReader } from './learning/transition.js';
+export { pairKey, pairKeyUserLength, type Transition, type TransitionSink, type PairValue, type PairValueReader } from './learning/transition.js';
 export type { InstanceService, ServiceContext } from './runtime/service.js';
 export { Learner, type LearnerOptions, type HeadWeights, type LearnerStats } from './learning/learner.js';
 export type { BackendPreference, BackendName } from './learning/backend.js';

@@ -53,3 +53,8 @@ export interface PairValueReader {
 export function pairKey(userId: string, authorId: string): string {
   return `${userId}\u001f${authorId}`;
 }
+
+/** The length of a pair key's user part (separator included): a store groups a user's pairs by it. */
+export function pairKeyUserLength(key: string): number {
+  return key.indexOf('\u001f') + 1;
+}

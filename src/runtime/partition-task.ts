@@ -105,8 +105,9 @@ export class PartitionTask {
     return byTopic;
   }
 
-  /** Call once the stores are restored: picks up the persisted stream time. */
+  /** Call once the stores are restored: settles them and picks up the persisted stream time. */
   restored(): void {
+    for (const store of this.stores.values()) store.restored();
     const persisted = this.progress.get(STREAM_TIME_KEY);
     if (persisted !== undefined) this.advanceStreamTime(persisted, false);
     this.nextOffset = this.progress.get(NEXT_OFFSET_KEY) ?? 0;

@@ -4,6 +4,7 @@
  * changelog records that commit atomically with the batch's input offsets, so the
  * changelog is always exactly the state after the last committed batch.
  */
+import { GroupedValues, type GroupLength } from './grouped-values.js';
 import { LargeMap } from './large-map.js';
 
 export interface ValueCodec<V> {
@@ -45,8 +46,32 @@ export interface KeyValueStore<V> {
  *   the changelog), keeps those bytes as the resident form and empties the cache. The
  *   form for large per-user stores where most keys sit idle between events, at the
  *   price of one decode per key read per commit.
+ * - `{ groupLength }`: `bytes`, with the keys of a group (those that share the prefix
+ *   `groupLength` gives) held in one string: one Map entry and one key string per group
+ *   instead of per key (see GroupedValues). For stores of many small values under a
+ *   few keys each, such as a user's author pairs; a read scans its group's records, a
+ *   commit rewrites each group it wrote.
  */
-export type ResidentForm = 'objects' | 'bytes';
+export type ResidentForm = 'objects' | 'bytes' | GroupedBytes;
+
+export interface GroupedBytes {
+  readonly groupLength: GroupLength;
+}
+
+/** The form's name, for reports. */
+export function residentFormName(form: ResidentForm): string {
+  return typeof form === 'string' ? form : 'grouped bytes';
+}
+
+/** What the `bytes` forms need of their encoded values (a LargeMap, or GroupedValues). */
+interface EncodedValues {
+  readonly size: number;
+  get(key: string): string | null | undefined;
+  has(key: string): boolean;
+  set(key: string, bytes: string | null): unknown;
+  delete(key: string): boolean;
+  entries(): IterableIterator<[string, string | null]>;
+}
 
 export class ChangelogStore<V> implements KeyValueStore<V> {
   /**
@@ -59,7 +84,9 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
    * header instead of a Buffer's ~100 of objects; null for a key put for the first time
    * since the last drain, whose value so far exists only in `data`. Null otherwise.
    */
-  private readonly encoded: LargeMap<string, string | null> | null;
+  private readonly encoded: EncodedValues | null;
+  /** The grouped form's values (also `encoded`), whose writes are staged until applied. */
+  private readonly grouped: GroupedValues | null;
   private readonly dirty = new Set<string>();
 
   constructor(
@@ -67,7 +94,8 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
     private readonly codec: ValueCodec<V>,
     readonly resident: ResidentForm = 'objects',
   ) {
-    this.encoded = resident === 'bytes' ? new LargeMap() : null;
+    this.grouped = typeof resident === 'object' ? new GroupedValues(resident.groupLength) : null;
+    this.encoded = resident === 'bytes' ? new LargeMap() : this.grouped;
   }
 
   get(key: string): V | undefined {
@@ -81,9 +109,10 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
   }
 
   put(key: string, value: V): void {
+    // A key in the commit-scoped cache is known to `encoded` already: it was read from it or put.
+    if (this.encoded !== null && !this.data.has(key) && !this.encoded.has(key)) this.encoded.set(key, null);
     this.data.set(key, value);
     this.dirty.add(key);
-    if (this.encoded !== null && !this.encoded.has(key)) this.encoded.set(key, null);
   }
 
   delete(key: string): void {
@@ -135,6 +164,7 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
     }
     this.dirty.clear();
     if (this.encoded !== null) this.data.clear();
+    this.grouped?.applyStaged();
     return changes;
   }
 
@@ -150,11 +180,16 @@ export class ChangelogStore<V> implements KeyValueStore<V> {
     else this.data.set(name, this.codec.decode(value));
   }
 
+  /** Restore is over: the grouped form applies the writes it staged (reads would, later). */
+  restored(): void {
+    this.grouped?.applyStaged();
+  }
+
   private decode(bytes: string): V {
     return this.codec.decode(Buffer.from(bytes, 'latin1'));
   }
 
-  private *decodedEntries(encoded: LargeMap<string, string | null>): IterableIterator<[string, V]> {
-    for (const [key, bytes] of encoded) yield [key, this.data.get(key) ?? this.decode(bytes!)];
+  private *decodedEntries(encoded: EncodedValues): IterableIterator<[string, V]> {
+    for (const [key, bytes] of encoded.entries()) yield [key, this.data.get(key) ?? this.decode(bytes!)];
   }
 }

@@ -77,7 +77,9 @@ export interface StoreDefinition<V = unknown> {
    * nested objects and arrays and sit idle most of the time, one decode per key read
    * per commit. A value read but not put is dropped at the commit in the `bytes` form:
    * change values only through `put` (a change without one is lost on restore anyway).
-   * See ResidentForm in src/state/store.ts.
+   * `{ groupLength }` is `bytes` with the keys of a group (a user's pairs) held in one
+   * string, for stores of many small values per group. See ResidentForm in
+   * src/state/store.ts.
    */
   readonly resident?: ResidentForm;
 }

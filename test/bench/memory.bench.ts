@@ -15,7 +15,7 @@ import { getHeapStatistics } from 'node:v8';
 import { changelogTopic } from '../../src/topology/topology.js';
 import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
 import { recentEventIdsCodec } from '../../src/runtime/recent-event-ids.js';
-import { ChangelogStore, type ResidentForm, type ValueCodec } from '../../src/state/store.js';
+import { ChangelogStore, residentFormName, type ResidentForm, type ValueCodec } from '../../src/state/store.js';
 import { benchInput } from './support/bench-events.js';
 import { emit, gc, requireExposedGc, round } from './support/figures.js';
 import { processAll, startInMemory } from './support/in-memory-instance.js';
@@ -99,6 +99,7 @@ function fill({ name, codec, resident, values }: StoreSample, copies: number): C
   for (let copy = 0; copy < copies; copy++) {
     for (const [key, value] of values) store.restore(Buffer.from(`${copy}~${key}`), value);
   }
+  store.restored();
   return store;
 }
 
@@ -129,7 +130,7 @@ const binding = limits.sort((a, b) => a.users - b.users)[0];
 const copies = Math.max(1, Math.floor(Math.min(USERS, binding?.users ?? USERS) / sample.users));
 const users = copies * sample.users;
 const filled: Array<ChangelogStore<unknown>> = [];
-const perStore: Record<string, { resident: ResidentForm; keysPerUser: number; bytesPerUser: number; changelogBytesPerUser: number }> = {};
+const perStore: Record<string, { resident: string; keysPerUser: number; bytesPerUser: number; changelogBytesPerUser: number }> = {};
 let total = 0;
 for (const store of sample.stores) {
   const { name, resident, values } = store;
@@ -139,7 +140,7 @@ for (const store of sample.stores) {
   total += bytes;
   let changelogBytes = 0;
   for (const value of values.values()) changelogBytes += value.length;
-  perStore[name] = { resident, keysPerUser: round(values.size / sample.users, 2), bytesPerUser: round(bytes / users), changelogBytesPerUser: round(changelogBytes / sample.users) };
+  perStore[name] = { resident: residentFormName(resident), keysPerUser: round(values.size / sample.users, 2), bytesPerUser: round(bytes / users), changelogBytesPerUser: round(changelogBytes / sample.users) };
 }
 emit({
   users,

@@ -1,5 +1,5 @@
 import { ignoreElements, tap } from 'rxjs';
-import { defineStore, defineTopology, Learner, LifelongError, pairKey, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
+import { defineStore, defineTopology, Learner, LifelongError, pairKey, pairKeyUserLength, type KeyValueStore, type TopologyDefinition, type TransitionSink, type UserEvent } from '../../src/index.js';
 import { pairStateCodec, userIndexCodec } from './state-codecs.js';
 import { lifelongValueFeatureNames, pairFeatures, withEmbedding, type PairEmbeddingProvider } from './features.js';
 import { applyCounts, countRequest, evictionCandidate, HOUR_MS, newPair, newUserIndex, rewardsOf, type OpenStep, type PairState, type RetentionWeights, type UserIndex } from './pair-state.js';
@@ -100,7 +100,8 @@ export function lifelongValueTopology(options: LifelongValueOptions): TopologyDe
     doc: 'Per (user, author) pair state with decayed counts; transitions of the sparse cross-request MDP feed the online critic.',
     stores: [
       defineStore<UserIndex>({ name: USER_STORE, doc: 'per user: request counter, decayed activity, the authors they have pairs with (at most maxAuthorsPerUser)', codec: userIndexCodec, resident: 'bytes' }),
-      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec, resident: 'bytes' }),
+      // A user's pairs held together: one Map entry and key per user instead of per pair.
+      defineStore<PairState>({ name: PAIR_STORE, doc: 'per (user, author): decayed counts, follow status, the open step', codec: pairStateCodec, resident: { groupLength: pairKeyUserLength } }),
     ],
     sinks: [],
     pipeline(input$, context) {
