@@ -20,6 +20,7 @@
  * `BENCH_SLATE_RATE` and `BENCH_SLATE_SECONDS` (default 15 per run) set the sizes.
  */
 import kafkajs from 'kafkajs';
+import type { Histogram } from 'prom-client';
 import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startInstance } from '../../src/runtime/instance.js';
@@ -84,6 +85,20 @@ function history(users: number, items: number, random: SeededRandom): UserEvent[
 const phaseSeconds: Record<string, number> = {};
 function phase(name: string, started: number): void {
   phaseSeconds[name] = round((performance.now() - started) / 1000, 1);
+}
+
+/** Count, mean and how many took over 100 ms, of a histogram of seconds (all label sets together). */
+async function histogramSummary(histogram: Histogram): Promise<{ count: number; meanMs: number; over100Ms: number }> {
+  const { values } = await histogram.get();
+  let count = 0;
+  let sum = 0;
+  let within100 = 0;
+  for (const v of values) {
+    if (v.metricName?.endsWith('_count')) count += v.value;
+    else if (v.metricName?.endsWith('_sum')) sum += v.value;
+    else if (v.metricName?.endsWith('_bucket') && v.labels['le'] === 0.1) within100 += v.value;
+  }
+  return { count, meanMs: round(count === 0 ? 0 : (sum / count) * 1000, 1), over100Ms: count - within100 };
 }
 
 function percentiles(values: number[]): { p50: number; p99: number; max: number } {
@@ -194,7 +209,17 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Instance`, started);
   const users = KAFKA_USERS;
   for (let i = 0; i < setup.history.length; i += 5_000) await transport.produce(setup.history.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
-  // Requests start on an idle processor: the history is committed first.
+  // Requests start on an idle processor: the history is committed first, and so is a
+  // request per partition at the requests' event time. The requests come an event-time
+  // hour after the history, so the first on each partition closes every session of the
+  // history (rows to ClickHouse, all in one batch): measured, that one stall of about
+  // 300 ms held up the first half-second of requests, more than 1 % of them.
+  const requestsFrom = T0 + 3_600_000;
+  const warmUp = Array.from({ length: 4 }, (_, partition) => {
+    const userId = `${run}-warm-up-${partition}`;
+    return { topic: topics.events, partition, key: Buffer.from(userId), value: eventCodec.encode(userEvent({ eventId: userId, userId, type: 'FEED_REQUEST', requestId: userId, ts: requestsFrom })) };
+  });
+  await transport.produce(warmUp);
   await waitUntilCommitted(instance, topics.events);
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Start`, started);
 
@@ -202,18 +227,32 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
   const producer = kafka.producer({ createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   const sentAt = new Map<string, number>();
+  /** Wall clock at send: the slate's record timestamp (set when the instance produced it) is wall clock too. */
+  const sentEpoch = new Map<string, number>();
   const latencies: number[] = [];
+  /** The two halves of each latency: send → slate produced in the instance's transaction, and produced → read committed. */
+  const toSlate: number[] = [];
+  const toRead: number[] = [];
+  /** How long the request's produce took to be acknowledged (acks from all in-sync replicas). */
+  const sendMs: number[] = [];
   await Promise.all([consumer.connect(), producer.connect()]);
   await consumer.subscribe({ topic: topics.recommendations, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
       const slate = recommendationCodec.decode(message.value!);
       const sent = sentAt.get(slate.requestId);
-      if (sent !== undefined) latencies.push(performance.now() - sent);
+      if (sent === undefined) return;
+      latencies.push(performance.now() - sent);
+      const producedAt = Number(message.timestamp);
+      toSlate.push(producedAt - sentEpoch.get(slate.requestId)!);
+      toRead.push(Date.now() - producedAt);
     },
   });
   const total = KAFKA_RATE * KAFKA_SECONDS;
   const intervalMs = 1000 / KAFKA_RATE;
+  // The instance's own timings, over the requests only (not the history before them).
+  const timings = [instance.metrics.batchSeconds, instance.metrics.commitSeconds, instance.metrics.sinkInsertSeconds];
+  for (const histogram of timings) histogram.reset();
   started = performance.now();
   for (let r = 0; r < total; r++) {
     const due = started + r * intervalMs;
@@ -222,10 +261,14 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
     const userId = `u${Math.floor(random.next() * users)}`;
     const requestId = `${run}-req${r}`;
     sentAt.set(requestId, performance.now());
-    await producer.send({ topic: topics.events, messages: [{ key: userId, value: eventCodec.encode(userEvent({ eventId: requestId, userId, type: 'FEED_REQUEST', requestId, ts: T0 + 3_600_000 + r * 10 })) }] });
+    sentEpoch.set(requestId, Date.now());
+    const sending = performance.now();
+    await producer.send({ topic: topics.events, messages: [{ key: userId, value: eventCodec.encode(userEvent({ eventId: requestId, userId, type: 'FEED_REQUEST', requestId, ts: requestsFrom + r * 10 })) }] });
+    sendMs.push(performance.now() - sending);
   }
   const deadline = performance.now() + 60_000;
   while (latencies.length < total && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const [batches, commits, sinkInserts] = await Promise.all(timings.map(histogramSummary));
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Requests`, started);
   started = performance.now();
   await Promise.all([consumer.disconnect(), producer.disconnect()]);
@@ -238,6 +281,11 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
     requests: total,
     slatesReceived: latencies.length,
     endToEndMs: percentiles(latencies),
+    // Millisecond clocks, so each half is ±1 ms.
+    requestProduceMs: percentiles(sendMs),
+    sendToSlateProducedMs: percentiles(toSlate),
+    slateProducedToReadMs: percentiles(toRead),
+    instance: { batches, commits, sinkInserts },
     targetP99Ms: 50,
     meetsTarget: latencies.length === total && percentiles(latencies).p99 <= 50,
     note: `produce → slate committed in the batch transaction → read-committed consumer; one instance, 4 partitions, exactly-once on; lifelong-value critic ${critic ? 'training in the same process' : 'off'}`,
