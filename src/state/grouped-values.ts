@@ -29,7 +29,7 @@ export class GroupedValues {
    * Writes not applied to their groups yet, by whole key (null deletes): a key string
    * keeps its hash, so looking a key up here costs what the store's own maps cost.
    */
-  private staged = new Map<string, string | null>();
+  private readonly staged = new Map<string, string | null>();
   private count = 0;
   /** The group read last and its records: a user's pairs are read one after another. */
   private lastGroup = '';
