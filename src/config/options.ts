@@ -41,7 +41,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'sessionGapMs', type: int(1_000), default: 30 * MINUTE, doc: 'Inactivity that ends a session, in event-time milliseconds (default 30 minutes).' },
   { path: 'allowedLatenessMs', type: int(0), default: 5 * MINUTE, doc: 'How far behind stream time an event may arrive and still count, in milliseconds (default 5 minutes).' },
   { path: 'punctuateIntervalMs', type: int(1_000), default: 1 * MINUTE, doc: 'Stream-time step at which idle sessions are checked for closing, in milliseconds (default 1 minute).' },
-  { path: 'dedupeWindow', type: int(1, 100_000), default: 256, doc: 'Recent eventIds remembered per user for de-duplication (events).' },
+  { path: 'dedupeWindow', type: int(1, 100_000), default: 256, doc: 'At most this many eventIds remembered per user for de-duplication: those of events within the allowed lateness of stream time (older copies are refused as late).' },
   { path: 'limits.maxRecordBytes', type: int(64), default: 1 * MiB, doc: 'Largest accepted input record, in bytes (default 1 MiB).' },
   { path: 'limits.maxFutureSkewMs', type: int(0), default: 24 * 60 * MINUTE, doc: 'Events stamped further ahead of the wall clock are refused, in milliseconds (default 1 day).' },
   { path: 'limits.maxIdLength', type: int(1, 65_536), default: 256, doc: 'Longest accepted id or category, in characters.' },

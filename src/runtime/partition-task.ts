@@ -38,7 +38,7 @@ export interface PartitionTaskOptions {
   readonly limits: GuardLimits;
   /** How far behind stream time an event is still accepted, in milliseconds. */
   readonly allowedLatenessMs: number;
-  /** Event ids remembered per user for de-duplication. */
+  /** At most this many event ids remembered per user for de-duplication (those within the allowed lateness). */
   readonly dedupeWindow: number;
   /** Stream-time step between ticks that let pipelines close idle windows, in milliseconds. */
   readonly punctuateIntervalMs: number;
@@ -155,7 +155,7 @@ export class PartitionTask {
       metrics.lateEvents.inc();
       return this.deadLetter(record, 'validation', new LifelongError('LATE_EVENT', { ts: event.ts, streamTime: this.streamTime }), 'runtime');
     }
-    if (this.isDuplicate(key, event.eventId)) {
+    if (this.isDuplicate(key, event)) {
       metrics.duplicateEvents.inc();
       return this.deadLetter(record, 'validation', new LifelongError('DUPLICATE_EVENT', { eventId: event.eventId }), 'runtime');
     }
@@ -190,10 +190,10 @@ export class PartitionTask {
     for (const pipeline of this.pipelines) this.push(pipeline, tick, null);
   }
 
-  private isDuplicate(key: string, eventId: string): boolean {
+  private isDuplicate(key: string, { eventId, ts }: UserEvent): boolean {
     const recent = this.seen.get(key) ?? RecentEventIds.empty();
     if (recent.has(eventId)) return true;
-    recent.add(eventId, this.options.dedupeWindow);
+    recent.add(eventId, ts, { window: this.options.dedupeWindow, streamTime: this.streamTime, allowedLatenessMs: this.options.allowedLatenessMs });
     this.seen.put(key, recent);
     return false;
   }
