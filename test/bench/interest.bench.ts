@@ -74,7 +74,7 @@ function costs(model: InterestModel) {
   const poolCodes = pool.map((x) => model.hasher.codes(x));
   const candidates = embeddings(1_024, dim);
   const candidateCodes = candidates.map((x) => model.hasher.codes(x));
-  const sums = new Float64Array(dim);
+  const bucketRows = new Int32Array(model.layout.signatures);
   const out = new Float32Array(dim);
   const codes = new Uint16Array(model.layout.signatures);
   const rows = [];
@@ -90,9 +90,9 @@ function costs(model: InterestModel) {
     });
     const readHashing = nsPerOp((i) => {
       const q = candidates[i % candidates.length]!;
-      readInterest(model, state, q, model.hasher.codes(q, codes), end, sums, out);
+      readInterest(model, state, q, model.hasher.codes(q, codes), end, bucketRows, out);
     });
-    const readPrehashed = nsPerOp((i) => readInterest(model, state, candidates[i % candidates.length]!, candidateCodes[i % candidates.length]!, end, sums, out));
+    const readPrehashed = nsPerOp((i) => readInterest(model, state, candidates[i % candidates.length]!, candidateCodes[i % candidates.length]!, end, bucketRows, out));
     const history = new Float32Array(length * dim);
     for (let j = 0; j < length; j++) history.set(pool[j % pool.length]!, j * dim);
     const scores = new Float64Array(length);
@@ -125,7 +125,7 @@ function fidelity() {
   ] as const;
   return shapes.map(([signatures, bits]) => {
     const model = new InterestModel(interestOptions({ embeddingDim: dim, signatures, bitsPerSignature: bits }));
-    const sums = new Float64Array(dim);
+    const bucketRows = new Int32Array(model.layout.signatures);
     let total = 0;
     let count = 0;
     for (const history of users) {
@@ -139,7 +139,7 @@ function fidelity() {
           const w = Math.pow(1 - Math.acos(Math.max(-1, Math.min(1, cos))) / Math.PI, bits);
           for (let k = 0; k < dim; k++) target[k] = target[k]! + w * x[k]!;
         }
-        const read = readInterest(model, state, q, model.hasher.codes(q), T0, sums);
+        const read = readInterest(model, state, q, model.hasher.codes(q), T0, bucketRows);
         let ab = 0, aa = 0, bb = 0;
         for (let k = 0; k < dim; k++) {
           ab += read.vector[k]! * target[k]!;

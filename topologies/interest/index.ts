@@ -13,7 +13,7 @@ export const INTEREST_STORE = 'interest';
 export { INTEREST_DEFAULTS, interestOptions, type InterestOptions } from './options.js';
 export { InterestModel } from './interest-model.js';
 export { InterestReader } from './interest-reader.js';
-export { readInterest, topInterests, MIN_MATCH_WEIGHT, type InterestMatch, type TopInterests } from './interest-read.js';
+export { InterestAt, readInterest, topInterests, MIN_MATCH_WEIGHT, type InterestMatch, type TopInterests } from './interest-read.js';
 export { ITEMS_TABLE, SIGNATURE_INDEX, AUTHOR_INDEX, CATEGORY_INDEX, itemTable, catalogItem, type CatalogItem } from './item-catalog.js';
 export { SignatureIndex } from './signature-index.js';
 export { KeyedNewestIndex } from './keyed-newest-index.js';

@@ -42,10 +42,9 @@ export interface TopInterests {
 /**
  * Reads a user's interest for a candidate in O(signatures · d): gathers one bucket per
  * signature, whatever the length of the history. `candidate` is a unit vector and
- * `codes` its signature codes. `sums` is scratch space of d doubles (kept by the
+ * `codes` its signature codes. `rows` is scratch space of one integer per signature (kept by the
  * caller, so a read allocates only its result vector, or nothing when `out` is given).
- * Recommend scores every candidate with it, so the cosines are computed in fused loops
- * over typed arrays (no views, no polymorphic helpers); they equal `cosine` bit for bit.
+ * For many candidates at once, read through one `InterestAt`.
  */
 export function readInterest(
   model: InterestModel,
@@ -53,48 +52,76 @@ export function readInterest(
   candidate: Float32Array,
   codes: ArrayLike<number>,
   now: number,
-  sums: Float64Array,
+  rows: Int32Array,
   out: Float32Array = new Float32Array(model.layout.dim),
 ): InterestMatch {
-  const { layout } = model;
-  const { dim, signatures, shortOffset } = layout;
-  const { values } = state;
-  sums.fill(0);
-  let weight = 0;
-  for (let s = 0; s < signatures; s++) {
-    const row = layout.bucketOffset(s, codes[s]!);
-    for (let k = 0; k < dim; k++) sums[k] = sums[k]! + values[row + k]!;
-    weight += values[row + dim]!;
+  return new InterestAt(model, state, now, rows).match(candidate, codes, out);
+}
+
+/**
+ * A user's interest as of `now`, read for many candidates (recommend scores every
+ * candidate of a request): the decay factors and the short-term mean's norm, which do
+ * not depend on the candidate, are computed once. A candidate is read in one pass over
+ * the dimensions of typed arrays (no views, no polymorphic helpers).
+ */
+export class InterestAt {
+  private readonly longDecay: number;
+  /** The short-term mean's squared norm, or NaN when its weight is too small to count. */
+  private readonly shortSquare: number;
+
+  constructor(
+    private readonly model: InterestModel,
+    private readonly state: UserInterest,
+    now: number,
+    /** Each signature's bucket row: scratch space of as many integers as signatures. */
+    private readonly rows: Int32Array,
+  ) {
+    this.longDecay = decayTo(now, state.longLandmark, model.options.longTermHalfLifeMs);
+    const { shortOffset, dim } = model.layout;
+    let square = Number.NaN;
+    if (shortTermWeight(model, state, now) > MIN_MATCH_WEIGHT) {
+      square = 0;
+      for (let k = 0; k < dim; k++) square += state.values[shortOffset + k]! * state.values[shortOffset + k]!;
+    }
+    this.shortSquare = square;
   }
-  const decayedWeight = weight * decayTo(now, state.longLandmark, model.options.longTermHalfLifeMs);
-  let candidateSquare = 0;
-  for (let k = 0; k < dim; k++) candidateSquare += candidate[k]! * candidate[k]!;
-  let similarity = 0;
-  if (decayedWeight > MIN_MATCH_WEIGHT) {
+
+  match(candidate: Float32Array, codes: ArrayLike<number>, out: Float32Array = new Float32Array(this.model.layout.dim)): InterestMatch {
+    const { layout } = this.model;
+    const { dim, signatures, shortOffset } = layout;
+    const { values } = this.state;
+    const { rows } = this;
+    let weight = 0;
+    for (let s = 0; s < signatures; s++) {
+      rows[s] = layout.bucketOffset(s, codes[s]!);
+      weight += values[rows[s]! + dim]!;
+    }
+    const decayedWeight = weight * this.longDecay;
+    const matches = decayedWeight > MIN_MATCH_WEIGHT;
+    const short = !Number.isNaN(this.shortSquare);
+    // One pass over the dimensions; each sum adds the signatures' rows in signature order.
+    let candidateSquare = 0;
     let product = 0;
     let square = 0;
+    let shortProduct = 0;
     for (let k = 0; k < dim; k++) {
-      out[k] = sums[k]! / weight;
-      const mean = out[k]!;
-      product += candidate[k]! * mean;
-      square += mean * mean;
+      const c = candidate[k]!;
+      candidateSquare += c * c;
+      if (matches) {
+        let sum = 0;
+        for (let s = 0; s < signatures; s++) sum += values[rows[s]! + k]!;
+        out[k] = sum / weight;
+        const mean = out[k]!;
+        product += c * mean;
+        square += mean * mean;
+      }
+      if (short) shortProduct += c * values[shortOffset + k]!;
     }
-    similarity = cosineOf(product, candidateSquare, square);
-  } else {
-    out.fill(0);
+    if (!matches) out.fill(0);
+    const similarity = matches ? cosineOf(product, candidateSquare, square) : 0;
+    const shortTermSimilarity = short ? cosineOf(shortProduct, candidateSquare, this.shortSquare) : 0;
+    return { vector: out, similarity, weight: decayedWeight / signatures, shortTermSimilarity };
   }
-  let shortTermSimilarity = 0;
-  if (shortTermWeight(model, state, now) > MIN_MATCH_WEIGHT) {
-    let product = 0;
-    let square = 0;
-    for (let k = 0; k < dim; k++) {
-      const mean = values[shortOffset + k]!;
-      product += candidate[k]! * mean;
-      square += mean * mean;
-    }
-    shortTermSimilarity = cosineOf(product, candidateSquare, square);
-  }
-  return { vector: out, similarity, weight: decayedWeight / signatures, shortTermSimilarity };
 }
 
 /** `cosine` from its dot product and the two squared norms (the same operations, so the same result). */

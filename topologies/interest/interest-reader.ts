@@ -1,6 +1,6 @@
 import type { KeyValueStore } from '../../src/index.js';
 import type { InterestModel } from './interest-model.js';
-import { readInterest, topInterests, type InterestMatch, type TopInterests } from './interest-read.js';
+import { InterestAt, readInterest, topInterests, type InterestMatch, type TopInterests } from './interest-read.js';
 import type { CatalogItem } from './item-catalog.js';
 import type { UserInterest } from './user-interest.js';
 import { normalizeInto } from './vector.js';
@@ -12,7 +12,7 @@ import { normalizeInto } from './vector.js';
  * `now` defaults to the user's last update; pass the request's event time to decay to it.
  */
 export class InterestReader {
-  private readonly sums: Float64Array;
+  private readonly rows: Int32Array;
   private readonly unit: Float32Array;
   private readonly codes: Uint16Array;
   private readonly matchScratch: Float32Array;
@@ -21,7 +21,7 @@ export class InterestReader {
     private readonly model: InterestModel,
     private readonly store: Pick<KeyValueStore<UserInterest>, 'get'>,
   ) {
-    this.sums = new Float64Array(model.layout.dim);
+    this.rows = new Int32Array(model.layout.signatures);
     this.unit = new Float32Array(model.layout.dim);
     this.codes = new Uint16Array(model.layout.signatures);
     this.matchScratch = new Float32Array(model.layout.dim);
@@ -35,22 +35,27 @@ export class InterestReader {
     const length = normalizeInto(candidate, this.unit);
     if (!(length > 0) || !Number.isFinite(length)) this.unit.fill(0);
     this.model.hasher.codes(this.unit, this.codes);
-    return readInterest(this.model, state, this.unit, this.codes, now ?? state.updatedAt, this.sums, out);
+    return readInterest(this.model, state, this.unit, this.codes, now ?? state.updatedAt, this.rows, out);
   }
 
   /** The same for a catalog item, whose codes were computed once when it was loaded. */
   interestInItem(userId: string, item: CatalogItem, now?: number, out?: Float32Array): InterestMatch | undefined {
     const state = this.store.get(userId);
     if (!state) return undefined;
-    return readInterest(this.model, state, item.embedding, item.codes, now ?? state.updatedAt, this.sums, out);
+    return readInterest(this.model, state, item.embedding, item.codes, now ?? state.updatedAt, this.rows, out);
   }
 
   /**
-   * As `interestInItem`, into the reader's own scratch vector, for scoring many
-   * candidates: the match's `vector` is overwritten by the next call.
+   * As `interestInItem`, for scoring many catalog items for one user at one time: the
+   * state is looked up and what does not depend on the item computed once. Each match's
+   * `vector` is the reader's scratch, overwritten by the next. Undefined for a user
+   * without interest state.
    */
-  scoreItem(userId: string, item: CatalogItem, now?: number): InterestMatch | undefined {
-    return this.interestInItem(userId, item, now, this.matchScratch);
+  itemScorer(userId: string, now?: number): ((item: CatalogItem) => InterestMatch) | undefined {
+    const state = this.store.get(userId);
+    if (!state) return undefined;
+    const reading = new InterestAt(this.model, state, now ?? state.updatedAt, this.rows);
+    return (item) => reading.match(item.embedding, item.codes, this.matchScratch);
   }
 
   /** `topInterests(user)`: categories, authors, strongest buckets and short-term focus. */

@@ -47,7 +47,10 @@ interface RequestView {
   readonly top: TopInterests | undefined;
   readonly valuedAuthors: readonly ValuedAuthor[];
   readonly eligible: (item: CatalogItem) => boolean;
+  /** Familiarity with a category, worked out once per request. */
   readonly familiarity: (category: string) => number;
+  /** The interest component of an item's score (0 for a user without interest state). */
+  readonly interestIn: (item: CatalogItem) => number;
   /** Eligible items from the user's valued authors and strongest interest buckets, in that order. */
   readonly personal: readonly CatalogItem[];
   /** The user's value of an author, looked up once per request. */
@@ -112,6 +115,7 @@ export class Recommender {
     const suppressForMs = options.notInterestedHalfLifeHours * HOUR_MS;
     const interestWeights = new Map(top?.categories.map((c) => [c.name, c.weight]) ?? []);
     const valuedAuthors = this.parts.authors.top(event.userId, now, TOP_AUTHORS);
+    const scoreInterest = this.parts.interest.itemScorer(event.userId, now);
     const eligible = (item: CatalogItem): boolean => {
       if (muted.has(item.authorId) || now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs) return false;
       const key = itemKey(item.itemId);
@@ -126,11 +130,12 @@ export class Recommender {
       personal: new CandidateCollector(this.parts.catalog, eligible, PERSONAL_POOL).fromAuthors(valuedAuthors).fromInterest(top).found,
       authorValue: memoize((authorId) => this.parts.authors.value(event.userId, authorId, now)),
       eligible,
-      familiarity: (category) => {
+      familiarity: memoize((category) => {
         const stats = user.categories[category];
         const reward = stats ? stats.reward * decayFactor(stats.at, now, PLANNER_HALF_LIFE_MS) : 0;
         return Math.max(reward, interestWeights.get(category) ?? 0);
-      },
+      }),
+      interestIn: scoreInterest ? (item) => interestComponent(scoreInterest(item)) : () => 0,
     };
   }
 
@@ -217,17 +222,16 @@ export class Recommender {
 
   /** Scores candidates for the policy, best first (ties keep retrieval order). */
   private rank(items: readonly CatalogItem[], view: RequestView, policy: Arm['policy']): ScoredItem[] {
-    const { options, interest } = this.parts;
+    const { options } = this.parts;
     const freshnessHalfLifeMs = options.freshnessHalfLifeHours * HOUR_MS;
-    const scored = items.map((item) => {
-      const components = {
-        item,
-        interest: interestComponent(interest.scoreItem(view.userId, item, view.now)),
-        authorValue: view.authorValue(item.authorId),
-        freshness: freshnessComponent(item, view.now, freshnessHalfLifeMs),
-        novelty: noveltyComponent(view.familiarity(item.category)),
-      };
-      return { ...components, score: policy === 'greedy' ? components.interest : lifelongScore(components, options.weights, view.propensity) };
+    const scored = items.map((item): ScoredItem => {
+      const interest = view.interestIn(item);
+      const authorValue = view.authorValue(item.authorId);
+      const freshness = freshnessComponent(item, view.now, freshnessHalfLifeMs);
+      const novelty = noveltyComponent(view.familiarity(item.category));
+      const score = policy === 'greedy' ? interest : lifelongScore(interest, authorValue, freshness, novelty, options.weights, view.propensity);
+      // One literal in ScoredItem's field order: one hidden class for every candidate.
+      return { item, interest, authorValue, freshness, novelty, score };
     });
     return scored.sort((a, b) => b.score - a.score);
   }

@@ -41,8 +41,8 @@ export function noveltyComponent(familiarity: number): number {
 }
 
 /** The lifelong policy's score: novelty counts as much as the user seeks it. */
-export function lifelongScore(c: Omit<ScoredItem, 'score'>, weights: ScoreWeights, propensity: number): number {
-  return weights.interest * c.interest + weights.authorValue * c.authorValue + weights.freshness * c.freshness + weights.novelty * c.novelty * propensity;
+export function lifelongScore(interest: number, authorValue: number, freshness: number, novelty: number, weights: ScoreWeights, propensity: number): number {
+  return weights.interest * interest + weights.authorValue * authorValue + weights.freshness * freshness + weights.novelty * novelty * propensity;
 }
 
 /** 1 − the largest cosine to the items already placed (1 for the first), in [0, 1]. */

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { InterestModel } from '../../../../topologies/interest/interest-model.js';
-import { readInterest, topInterests } from '../../../../topologies/interest/interest-read.js';
+import { InterestAt, readInterest, topInterests } from '../../../../topologies/interest/interest-read.js';
 import { interestOptions, type InterestOptions } from '../../../../topologies/interest/options.js';
 import { UserInterest } from '../../../../topologies/interest/user-interest.js';
 import { cosine, ReferenceInterest, unitFloat32 } from '../../../support/reference-interest.js';
@@ -33,7 +33,7 @@ function build(m: InterestModel, history: readonly Engagement[]): { state: UserI
 }
 
 function read(m: InterestModel, state: UserInterest, candidate: Float32Array, now: number) {
-  return readInterest(m, state, candidate, m.hasher.codes(candidate), now, new Float64Array(m.layout.dim));
+  return readInterest(m, state, candidate, m.hasher.codes(candidate), now, new Int32Array(m.layout.signatures));
 }
 
 const vectorOf = (dim: number) => fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: dim, maxLength: dim }).filter((v) => v.some((x) => Math.abs(x) > 1e-3)).map(unitFloat32);
@@ -89,6 +89,24 @@ describe('readInterest against the brute-force reference', () => {
         }),
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  test('one reading of a user scores many candidates as separate reads do (its scratch space carries nothing over)', () => {
+    fc.assert(
+      fc.property(scenario(fc.constantFrom(1, 2, -1)), (s) => {
+        const m = model({ embeddingDim: s.shape.dim, signatures: s.shape.signatures, bitsPerSignature: s.shape.bits, hashSeed: s.shape.seed, longTermHalfLifeMs: s.shape.halfLifeHours * HOUR });
+        const { state } = build(m, s.history);
+        const now = Math.max(...s.history.map((e) => e.ts)) + s.nowAfterHours * HOUR;
+        const reading = new InterestAt(m, state, now, new Int32Array(m.layout.signatures));
+        const out = new Float32Array(m.layout.dim);
+        for (const candidate of [s.candidate, ...s.history.map((e) => e.embedding)]) {
+          const many = reading.match(candidate, m.hasher.codes(candidate), out);
+          const one = read(m, state, candidate, now);
+          assert.deepEqual({ ...many, vector: [...many.vector] }, { ...one, vector: [...one.vector] });
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 
