@@ -81,13 +81,22 @@ async function lifelongInstances(count: number): Promise<InstancesResult> {
   const processors = Array.from({ length: count }, (_, i) => startProcessor(args, join(logDir, `${applicationId}-${i}.log`)));
   try {
     const exits = processors.map((p) => failOnExit(p.child, `lifelong run (log ${p.logFile})`));
-    const rate = await Promise.race([committedRate(transport, applicationId, topic, RUN_TIMEOUT_MS), ...exits]);
+    // Together means all at work: the first to join takes every partition until the
+    // others are in, so the clock starts once each instance has processed records.
+    const recordsIn = (p: (typeof processors)[number]): Promise<number> => opsPort(p.logFile).then((port) => scrapeCounter(port, 'lifelong_records_in_total'));
+    let atStart: number[] = [];
+    const allAtWork = async (): Promise<boolean> => {
+      atStart = await Promise.all(processors.map(recordsIn));
+      return atStart.every((events) => events > 0);
+    };
+    const rate = await Promise.race([committedRate(transport, applicationId, topic, RUN_TIMEOUT_MS, allAtWork), ...exits]);
     for (const exit of exits) exit.catch(() => {}); // stopping them below is expected
     const perInstance = await Promise.all(
-      processors.map(async (p) => {
-        const events = await scrapeCounter(await opsPort(p.logFile), 'lifelong_records_in_total');
+      processors.map(async (p, i) => {
+        const events = await recordsIn(p);
         const cpu = processCpuSeconds(p.child.pid!);
-        return { events, eventsPerSecond: Math.round(events / rate.seconds), cpuSeconds: cpu === undefined ? null : round(cpu, 1) };
+        // Its rate over the measured span (records processed, committed or not yet).
+        return { events, eventsPerSecond: Math.round((events - atStart[i]!) / rate.seconds), cpuSeconds: cpu === undefined ? null : round(cpu, 1) };
       }),
     );
     return { instances: count, eventsPerSecond: rate.eventsPerSecond, seconds: rate.seconds, perInstance };

@@ -12,10 +12,11 @@ const POLL_MS = 200;
 /**
  * Events/s of a consumer group over a topic, seen from outside the way any Kafka
  * client's progress can be seen: its committed offsets. The clock starts at the first
- * commit (so start-up, group join and the JVM's or Node's warm-up are left out alike)
- * and stops when every partition's committed offset reaches its end.
+ * commit (so start-up, group join and the JVM's or Node's warm-up are left out alike),
+ * or, given `ready`, at the first commit seen once `ready` holds; it stops when every
+ * partition's committed offset reaches its end.
  */
-export async function committedRate(transport: Transport, groupId: string, topic: string, timeoutMs: number): Promise<CommittedRate> {
+export async function committedRate(transport: Transport, groupId: string, topic: string, timeoutMs: number, ready: () => Promise<boolean> = async () => true): Promise<CommittedRate> {
   const ends = await transport.endOffsets(topic);
   const total = [...ends.values()].reduce((a, b) => a + b, 0);
   const deadline = performance.now() + timeoutMs;
@@ -23,7 +24,8 @@ export async function committedRate(transport: Transport, groupId: string, topic
   for (;;) {
     const committed = [...(await transport.committedOffsets(groupId, topic)).values()].reduce((a, b) => a + b, 0);
     const at = performance.now();
-    if (first === undefined && committed > 0) first = { at, committed };
+    if (first === undefined && committed > 0 && committed < total && (await ready())) first = { at, committed };
+    if (first === undefined && committed >= total) throw new Error(`bench: group ${groupId} committed the whole topic before the measurement could start`);
     if (first !== undefined && committed >= total) {
       const seconds = (at - first.at) / 1000;
       return { eventsPerSecond: Math.round((total - first.committed) / Math.max(seconds, 1e-3)), seconds: Math.round(seconds * 10) / 10, firstCommitted: first.committed };
