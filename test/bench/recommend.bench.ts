@@ -10,8 +10,8 @@
  * stores it changed). The ceiling measured in the same run is the
  * Avro decode of one request.
  *
- * Through Kafka (when the local broker is up): one instance, requests produced at a
- * steady rate, latency from the request's produce to its slate read back
+ * Through Kafka (when the local broker is up): one `lifelong run` process, requests
+ * produced at a steady rate by this one, latency from the request's produce to its slate read back
  * (read-committed) by a consumer; with the critic training and without, on the same
  * catalog topic (produced once) and the same history. Prints one JSON object (last line
  * of stdout).
@@ -20,25 +20,28 @@
  * `BENCH_SLATE_RATE`, `BENCH_SLATE_WARM_UP_SECONDS` (default 5, reported apart) and
  * `BENCH_SLATE_SECONDS` (default 15 per run) set the sizes.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import type { Histogram } from 'prom-client';
 import { AvroCodec, LocalSchemaRegistry, userEvent, type Item, type Recommendation, type UserEvent } from '../../src/index.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { startInstance } from '../../src/runtime/instance.js';
-import { waitUntilCommitted } from '../../src/cli/demo.js';
-import type { InstanceService } from '../../src/runtime/service.js';
 import { SeededRandom } from '../../src/sim/random.js';
 import { RuntimeMetrics } from '../../src/observability/metrics.js';
 import { GlobalTables } from '../../src/runtime/global-tables.js';
 import { BatchRunner } from '../support/batch-runner.js';
 import { KafkaTransport } from '../../src/transports/kafka/kafka-transport.js';
-import { defaultTopologies, topologiesFromConfig } from '../../topologies/index.js';
+import { defaultTopologies } from '../../topologies/index.js';
 import { ITEMS_TABLE } from '../../topologies/interest/index.js';
 import { loadConfig } from '../../src/config/config.js';
 import { lifelongValueFromSettings } from '../../topologies/lifelong-value/index.js';
 import { parseArms } from '../../topologies/recommend/index.js';
+import { opsPort } from '../support/fault-harness.js';
+import { startProcessor, stopWithin } from '../support/processor.js';
 import { kafkaUnreachable, TEST_BROKERS } from '../support/services.js';
-import { benchConfig, runId } from './support/bench-config.js';
+import { untilCommitted } from './support/committed-rate.js';
+import { failOnExit, scrapeHistogram, type HistogramScrape } from './support/processes.js';
+import { runId } from './support/bench-config.js';
 import { emit, gc, perSecond, round } from './support/figures.js';
 
 const ITEMS = Number(process.env['BENCH_ITEMS'] ?? 1_000_000);
@@ -89,18 +92,19 @@ function phase(name: string, started: number): void {
   phaseSeconds[name] = round((performance.now() - started) / 1000, 1);
 }
 
-/** Count, mean and how many took over 100 ms, of a histogram of seconds (all label sets together). */
-async function histogramSummary(histogram: Histogram): Promise<{ count: number; meanMs: number; over100Ms: number }> {
-  const { values } = await histogram.get();
-  let count = 0;
-  let sum = 0;
-  let within100 = 0;
-  for (const v of values) {
-    if (v.metricName?.endsWith('_count')) count += v.value;
-    else if (v.metricName?.endsWith('_sum')) sum += v.value;
-    else if (v.metricName?.endsWith('_bucket') && v.labels['le'] === 0.1) within100 += v.value;
-  }
-  return { count, meanMs: round(count === 0 ? 0 : (sum / count) * 1000, 1), over100Ms: count - within100 };
+/** The instance's timings whose histograms the bench reads, by what the JSON calls them. */
+const INSTANCE_TIMINGS = { batches: 'lifelong_batch_duration_seconds', commits: 'lifelong_commit_duration_seconds', sinkInserts: 'lifelong_sink_insert_duration_seconds' } as const;
+
+async function scrapeTimings(port: number): Promise<Record<keyof typeof INSTANCE_TIMINGS, HistogramScrape>> {
+  const entries = await Promise.all(Object.entries(INSTANCE_TIMINGS).map(async ([what, name]) => [what, await scrapeHistogram(port, name, 0.1)] as const));
+  return Object.fromEntries(entries) as Record<keyof typeof INSTANCE_TIMINGS, HistogramScrape>;
+}
+
+/** Count, mean and how many took over 100 ms, of what a histogram of seconds observed between two scrapes. */
+function timingBetween(before: HistogramScrape, after: HistogramScrape): { count: number; meanMs: number; over100Ms: number } {
+  const count = after.count - before.count;
+  const sum = after.sum - before.sum;
+  return { count, meanMs: round(count === 0 ? 0 : (sum / count) * 1000, 1), over100Ms: count - (after.within - before.within) };
 }
 
 function percentiles(values: number[]): { p50: number; p99: number; max: number } {
@@ -223,14 +227,33 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   const { transport, random } = setup;
   const run = runId('slate');
   const topics = { events: `${run}.events`, items: setup.itemsTopic, recommendations: `${run}.recommendations` };
-  const config = benchConfig({ run, eventsTopic: topics.events, itemsTopic: topics.items, partitions: 4, brokers: TEST_BROKERS });
-  const flags = { ...config, topics: { ...config.topics, recommendations: topics.recommendations }, lifelongValue: { ...config.lifelongValue, enabled: critic } };
-  const services: InstanceService[] = [];
   let started = performance.now();
   // The input topic exists before the instance starts (as in production): on a missing one
   // the runtime's partition-count lookup retries for ~27 s before it creates the topics.
   await transport.ensureTopics([{ name: topics.events, partitions: 4 }]);
-  const instance = await startInstance(flags, topologiesFromConfig(flags, services), { logger: silentLogger(), transport, services });
+  // The instance is a process of its own, as deployed: its event loop and cores are not
+  // shared with this bench's producer and reader.
+  const scratch = mkdtempSync(join(tmpdir(), `lifelong-bench-${run}-`));
+  const instance = startProcessor(
+    [
+      '--brokers', TEST_BROKERS,
+      '--application-id', run,
+      '--topics-events', topics.events,
+      '--topics-items', topics.items,
+      '--topics-recommendations', topics.recommendations,
+      '--topics-dead-letter', `${run}.dead-letter`,
+      '--partitions', '4',
+      '--clickhouse-embedded-path', join(scratch, 'chdb'),
+      '--lifelong-value-enabled', String(critic),
+      '--lifelong-value-checkpoint-dir', join(scratch, 'models'),
+      '--http-port', '0',
+      '--log-level', 'info',
+    ],
+    join(scratch, 'instance.log'),
+  );
+  const exited = failOnExit(instance.child, `lifelong run (log ${instance.logFile})`);
+  exited.catch(() => {}); // stopping it at the end is expected
+  const port = await Promise.race([opsPort(instance.logFile), exited]);
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Instance`, started);
   const users = KAFKA_USERS;
   for (let i = 0; i < setup.history.length; i += 5_000) await transport.produce(setup.history.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
@@ -245,7 +268,7 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
     return { topic: topics.events, partition, key: Buffer.from(userId), value: eventCodec.encode(userEvent({ eventId: userId, userId, type: 'FEED_REQUEST', requestId: userId, ts: requestsFrom })) };
   });
   await transport.produce(firstRequests);
-  await waitUntilCommitted(instance, topics.events);
+  await Promise.race([untilCommitted(transport, run, topics.events, 10 * 60_000), exited]);
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Start`, started);
 
   const kafka = new kafkajs.Kafka({ clientId: `${run}-reader`, brokers: TEST_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING });
@@ -298,25 +321,24 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}WarmUp`, started);
   started = performance.now();
   // The instance's own timings, over the measured requests only.
-  const timings = [instance.metrics.batchSeconds, instance.metrics.commitSeconds, instance.metrics.sinkInsertSeconds];
-  for (const histogram of timings) histogram.reset();
+  const before = await scrapeTimings(port);
   const measured = await requestsFor(KAFKA_SECONDS);
-  const [batches, commits, sinkInserts] = await Promise.all(timings.map(histogramSummary));
+  const after = await scrapeTimings(port);
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Requests`, started);
   started = performance.now();
   await Promise.all([consumer.disconnect(), producer.disconnect()]);
-  await instance.stop();
+  await stopWithin(instance, 'SIGTERM', 60_000);
   phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Stop`, started);
   return {
     items: KAFKA_ITEMS,
     users,
     requestsPerSecond: KAFKA_RATE,
     ...slateFigures(measured),
-    instance: { batches, commits, sinkInserts },
+    instance: { batches: timingBetween(before.batches, after.batches), commits: timingBetween(before.commits, after.commits), sinkInserts: timingBetween(before.sinkInserts, after.sinkInserts) },
     warmUp: { seconds: KAFKA_WARM_UP_SECONDS, ...slateFigures(warmUp) },
     targetP99Ms: 50,
     meetsTarget: measured.latencies.length === measured.requests && percentiles(measured.latencies).p99 <= 50,
-    note: `after ${KAFKA_WARM_UP_SECONDS} s of warm-up requests (reported apart): produce → slate committed in the batch transaction → read-committed consumer; one instance, 4 partitions, exactly-once on; lifelong-value critic ${critic ? 'training in the same process' : 'off'}`,
+    note: `after ${KAFKA_WARM_UP_SECONDS} s of warm-up requests (reported apart): produce → slate committed in the batch transaction → read-committed consumer; one instance in its own process, 4 partitions, exactly-once on; lifelong-value critic ${critic ? 'training in its worker' : 'off'}`,
   };
 }
 

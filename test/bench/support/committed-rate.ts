@@ -34,3 +34,15 @@ export async function committedRate(transport: Transport, groupId: string, topic
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** Resolves once the group's committed offsets reach the topic's current end on every partition. */
+export async function untilCommitted(transport: Transport, groupId: string, topic: string, timeoutMs: number): Promise<void> {
+  const ends = await transport.endOffsets(topic);
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const committed = await transport.committedOffsets(groupId, topic);
+    if ([...ends].every(([partition, end]) => (committed.get(partition) ?? 0) >= end)) return;
+    if (performance.now() > deadline) throw new Error(`bench: group ${groupId} did not commit ${topic} to its end within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
