@@ -12,8 +12,8 @@ export { lifelongValueTopology, lifelongValueFromSettings } from './lifelong-val
 export { recommendTopology } from './recommend/index.js';
 
 export interface DefaultTopologyOptions extends SessionMetricsOptions {
-  /** Options of the interest topology; the defaults where absent. */
-  readonly interest?: Partial<InterestOptions>;
+  /** Options of the interest topology, the defaults where absent; false leaves it out (recommend needs it). */
+  readonly interest?: Partial<InterestOptions> | false;
   /** The lifelong-value topology and its learner (lifelongValueFromSettings); left out when absent. */
   readonly lifelongValue?: LifelongValueOptions;
   /** The recommend topology (it reads the interest store, and lifelong-value's when that runs); left out when absent. */
@@ -26,17 +26,18 @@ export interface DefaultTopologyOptions extends SessionMetricsOptions {
  * event before the request that follows it.
  */
 export function defaultTopologies(options: DefaultTopologyOptions): TopologyDefinition<UserEvent>[] {
-  const { lifelongValue, recommend } = options;
+  const { lifelongValue, recommend, interest } = options;
+  if (recommend && interest === false) throw new Error('the recommend topology reads the interest store: it cannot run without the interest topology');
   const armOf = recommend ? (userId: string) => assignArm(recommend.arms, userId) : undefined;
   return [
     sessionMetricsTopology({ ...options, ...(armOf ? { armOf } : {}) }),
-    interestTopology(options.interest),
+    ...(interest === false ? [] : [interestTopology(interest)]),
     ...(lifelongValue ? [lifelongValueTopology(lifelongValue)] : []),
     ...(recommend
       ? [
           recommendTopology({
             ...recommend,
-            ...(options.interest ? { interest: options.interest } : {}),
+            ...(interest ? { interest } : {}),
             ...(lifelongValue ? { lifelongValue: { weights: lifelongValue.headWeights, decayHalfLifeHours: lifelongValue.decayHalfLifeHours } } : {}),
           }),
         ]
@@ -54,10 +55,11 @@ export function topologiesFromConfig(config: Config, services: InstanceService[]
   const lifelongValue = config.lifelongValue.enabled ? lifelongValueFromSettings(config.lifelongValue) : undefined;
   if (lifelongValue) services.push(lifelongValue.learner);
   const { enabled, arms, ...recommend } = config.recommend;
+  const { enabled: interestEnabled, ...interest } = config.interest;
   return defaultTopologies({
     sessionGapMs: config.sessionGapMs,
     allowedLatenessMs: config.allowedLatenessMs,
-    interest: { itemsTopic: config.topics.items, ...config.interest },
+    interest: interestEnabled ? { itemsTopic: config.topics.items, ...interest } : false,
     ...(lifelongValue ? { lifelongValue } : {}),
     ...(enabled
       ? {

@@ -40,6 +40,7 @@ export interface Config {
   readonly log: { readonly level: string };
   readonly shutdownTimeoutMs: number;
   readonly interest: {
+    readonly enabled: boolean;
     readonly embeddingDim: number;
     readonly signatures: number;
     readonly bitsPerSignature: number;
@@ -117,6 +118,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       : [option.default, 'default'];
     setPath(result, option.path, parseOption(option, raw, origin));
   }
+  const config = result as unknown as Config;
+  if (config.recommend.enabled && !config.interest.enabled) throw invalid('recommend.enabled = true needs interest.enabled = true: recommend reads the interest store (set recommend.enabled = false too)');
   return deepFreeze(result) as unknown as Config;
 }
 

@@ -72,6 +72,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { path: 'http.enabled', type: { kind: 'bool' }, default: true, doc: 'Serve metrics and health over HTTP.' },
   { path: 'log.level', type: { kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }, default: 'info', doc: 'Log level.' },
   { path: 'shutdownTimeoutMs', type: int(1_000), default: 30_000, doc: 'Longest a graceful shutdown may take before the process exits anyway, in milliseconds.' },
+  { path: 'interest.enabled', type: { kind: 'bool' }, default: true, doc: 'Run the interest topology (recommend reads its store, so recommend.enabled needs it).' },
   { path: 'interest.embeddingDim', type: int(1, 4096), default: 32, doc: 'Dimension d of item embeddings; catalog embeddings of another length are refused.' },
   { path: 'interest.signatures', type: int(1, 4096), default: 6, doc: 'SimHash signatures per embedding; memory per user grows linearly with them.' },
   { path: 'interest.bitsPerSignature', type: int(0, 10), default: 2, doc: 'Bits per signature (tau); memory per user doubles with each bit.' },

@@ -109,8 +109,9 @@ test('interest end to end: catalog and events on Kafka, two instances, GET /user
       'interest.topAuthors': 400,
     },
   });
-  const topologies = defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs, interest: { itemsTopic: topics.items, ...config.interest } });
-  const model = interestModel({ itemsTopic: topics.items, ...config.interest });
+  const { enabled: _enabled, ...interest } = config.interest;
+  const topologies = defaultTopologies({ sessionGapMs: config.sessionGapMs, allowedLatenessMs: config.allowedLatenessMs, interest: { itemsTopic: topics.items, ...interest } });
+  const model = interestModel({ itemsTopic: topics.items, ...interest });
 
   const catalog = generateCatalog({ seed: 4, dim: 32, coverage: 0.7 });
   const events = generateSessions({ users: 150, days: 2, seed: 8 });

@@ -124,6 +124,13 @@ describe('loadConfig', () => {
     rejects(() => loadConfig({ env: { LIFELONG_KAFKA_SSL: 'maybe' } }), 'kafka.ssl', 'true or false');
   });
 
+  test('recommend cannot run without interest, whose store it reads; both off is a sessions-and-values application', () => {
+    rejects(() => loadConfig({ flags: { 'interest.enabled': false } }), 'recommend.enabled', 'interest.enabled');
+    const config = loadConfig({ flags: { 'interest.enabled': 'false', 'recommend.enabled': 'false' } });
+    assert.equal(config.interest.enabled, false);
+    assert.equal(config.recommend.enabled, false);
+  });
+
   test('an unknown key in the file is rejected by name', () => {
     rejects(() => loadConfig({ file: configFile({ sessionGap: 5_000 }) }), 'unknown option "sessionGap"');
     rejects(() => loadConfig({ file: configFile({ clickhouse: { url: 'http://x', pasword: 'typo' } }) }), 'unknown option "clickhouse.pasword"');
@@ -204,7 +211,7 @@ describe('OPTIONS and the Config interface agree', () => {
     http: { port: 1, host: '', enabled: true },
     log: { level: 'info' },
     shutdownTimeoutMs: 1,
-    interest: { embeddingDim: 1, signatures: 1, bitsPerSignature: 1, hashSeed: 1, longTermHalfLifeMs: 1, shortTermHalfLifeMs: 1, topCategories: 1, topAuthors: 1, indexItemsPerBucket: 1 },
+    interest: { enabled: true, embeddingDim: 1, signatures: 1, bitsPerSignature: 1, hashSeed: 1, longTermHalfLifeMs: 1, shortTermHalfLifeMs: 1, topCategories: 1, topAuthors: 1, indexItemsPerBucket: 1 },
     lifelongValue: {
       enabled: true,
       gammaPerHour: 0.5,
