@@ -30,28 +30,48 @@ export interface ValuedAuthor {
 export class AuthorValues {
   constructor(private readonly options: AuthorValueOptions) {}
 
-  value(userId: string, authorId: string, now: number): number {
-    return this.valued(userId, authorId, now)?.value ?? 0;
-  }
-
-  /** The user's authors with a pair, followed ones first, then by value (at most `max`). */
-  top(userId: string, now: number, max: number): ValuedAuthor[] {
+  /**
+   * The user's author values as of `now`, for one request: every author they have a pair
+   * with is read and valued once, and candidates' authors are then looked up, not read.
+   */
+  forUser(userId: string, now: number): UserAuthorValues {
     const index = this.options.pairs?.users.get(userId);
-    if (!index) return [];
-    const valued = index.authors.flatMap((authorId) => {
+    const valued: ValuedAuthor[] = [];
+    for (const authorId of index?.authors ?? []) {
       const author = this.valued(userId, authorId, now);
-      return author ? [author] : [];
-    });
-    valued.sort((a, b) => Number(b.followed) - Number(a.followed) || b.value - a.value || (a.authorId < b.authorId ? -1 : 1));
-    return valued.slice(0, max);
+      if (author) valued.push(author);
+    }
+    return new UserAuthorValues(valued);
   }
 
   private valued(userId: string, authorId: string, now: number): ValuedAuthor | undefined {
     const { pairs, critic } = this.options;
-    const pair = pairs?.pairs.get(pairKey(userId, authorId));
-    if (!pairs || !pair) return undefined;
-    const raw = critic?.cachedValue(pairKey(userId, authorId))?.value ?? relationshipStrength(pair, now, pairs.weights, pairs.halfLifeMs);
+    if (!pairs) return undefined;
+    const key = pairKey(userId, authorId);
+    const pair = pairs.pairs.get(key);
+    if (!pair) return undefined;
+    const raw = critic?.cachedValue(key)?.value ?? relationshipStrength(pair, now, pairs.weights, pairs.halfLifeMs);
     const positive = Math.max(0, raw);
     return { authorId, value: positive / (1 + positive), followed: pair.followed };
+  }
+}
+
+/** One user's valued authors (those with a pair: the user index lists exactly them). */
+export class UserAuthorValues {
+  private readonly byAuthor: Map<string, number>;
+
+  constructor(private readonly valued: readonly ValuedAuthor[]) {
+    this.byAuthor = new Map(valued.map((author) => [author.authorId, author.value]));
+  }
+
+  /** The author's value, 0 for an author the user has no pair with. */
+  value(authorId: string): number {
+    return this.byAuthor.get(authorId) ?? 0;
+  }
+
+  /** Followed authors first, then by value (at most `max`). */
+  top(max: number): ValuedAuthor[] {
+    const ranked = [...this.valued].sort((a, b) => Number(b.followed) - Number(a.followed) || b.value - a.value || (a.authorId < b.authorId ? -1 : 1));
+    return ranked.slice(0, max);
   }
 }

@@ -38,15 +38,24 @@ export function fillSlate(groups: ReadonlyArray<readonly ScoredItem[]>, options:
   let turn = 0;
   while (placements.length < options.slateSize) {
     let placement: Placement | undefined;
+    const isEligible = (s: ScoredItem): boolean => !used.has(s.item.itemId) && options.authorAllowed(s.item.authorId, byAuthor);
     for (let k = 0; k < groups.length && !placement; k++) {
       const group = (turn + k) % groups.length;
-      const eligible = groups[group]!.filter((s) => !used.has(s.item.itemId) && options.authorAllowed(s.item.authorId, byAuthor));
-      if (eligible.length === 0) continue;
+      // Counted in place, not filtered into a new array: this runs per position and group.
+      const ranked = groups[group]!;
+      let eligible = 0;
+      let best = -1;
+      for (let i = 0; i < ranked.length; i++) {
+        if (!isEligible(ranked[i]!)) continue;
+        if (eligible === 0) best = i;
+        eligible++;
+      }
+      if (eligible === 0) continue;
       const explore = options.random() < options.exploration;
-      const index = explore ? Math.floor(options.random() * eligible.length) : 0;
-      const scored = eligible[index]!;
+      const index = explore ? Math.floor(options.random() * eligible) : 0;
+      const scored = ranked[index === 0 ? best : nthEligible(ranked, index, isEligible)]!;
       const ε = options.exploration;
-      placement = { scored, propensity: (index === 0 ? 1 - ε : 0) + ε / eligible.length, candidates: eligible.length, exploited: index === 0, diversity: diversityComponent(scored.item, placed) };
+      placement = { scored, propensity: (index === 0 ? 1 - ε : 0) + ε / eligible, candidates: eligible, exploited: index === 0, diversity: diversityComponent(scored.item, placed) };
       turn = group + 1;
     }
     if (!placement) break;
@@ -56,4 +65,15 @@ export function fillSlate(groups: ReadonlyArray<readonly ScoredItem[]>, options:
     byAuthor.set(placement.scored.item.authorId, (byAuthor.get(placement.scored.item.authorId) ?? 0) + 1);
   }
   return placements;
+}
+
+/** The position in `ranked` of its `n`-th eligible item (0-based; there are more than n). */
+function nthEligible(ranked: readonly ScoredItem[], n: number, isEligible: (s: ScoredItem) => boolean): number {
+  let seen = 0;
+  for (let i = 0; i < ranked.length; i++) {
+    if (!isEligible(ranked[i]!)) continue;
+    if (seen === n) return i;
+    seen++;
+  }
+  throw new Error(`fillSlate: no eligible item at ${n}`);
 }

@@ -53,7 +53,7 @@ interface RequestView {
   readonly interestIn: (item: CatalogItem) => number;
   /** Eligible items from the user's valued authors and strongest interest buckets, in that order. */
   readonly personal: readonly CatalogItem[];
-  /** The user's value of an author, looked up once per request. */
+  /** The user's value of an author (their pairs are read once per request). */
   readonly authorValue: (authorId: string) => number;
 }
 
@@ -114,7 +114,8 @@ export class Recommender {
     const muted = new Set(user.muted);
     const suppressForMs = options.notInterestedHalfLifeHours * HOUR_MS;
     const interestWeights = new Map(top?.categories.map((c) => [c.name, c.weight]) ?? []);
-    const valuedAuthors = this.parts.authors.top(event.userId, now, TOP_AUTHORS);
+    const authors = this.parts.authors.forUser(event.userId, now);
+    const valuedAuthors = authors.top(TOP_AUTHORS);
     const scoreInterest = this.parts.interest.itemScorer(event.userId, now);
     const eligible = (item: CatalogItem): boolean => {
       if (muted.has(item.authorId) || now - (user.refusedCategories[item.category] ?? -Infinity) < suppressForMs) return false;
@@ -128,7 +129,7 @@ export class Recommender {
       top,
       valuedAuthors,
       personal: new CandidateCollector(this.parts.catalog, eligible, PERSONAL_POOL).fromAuthors(valuedAuthors).fromInterest(top).found,
-      authorValue: memoize((authorId) => this.parts.authors.value(event.userId, authorId, now)),
+      authorValue: (authorId) => authors.value(authorId),
       eligible,
       familiarity: memoize((category) => {
         const stats = user.categories[category];

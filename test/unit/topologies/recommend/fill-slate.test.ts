@@ -50,4 +50,46 @@ describe('fillSlate', () => {
       { numRuns: 200 },
     );
   });
+
+  test('each position draws as a plain filter of the eligible items would: the same items, propensities and counts for the same draws', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.integer(), (groupCount, perGroup, authors, cap, exploration, seed) => {
+        const groups = Array.from({ length: groupCount }, (_, g) => group(perGroup, authors, `g${g % 2}-`));
+        const authorAllowed = (a: string, placed: ReadonlyMap<string, number>): boolean => (placed.get(a) ?? 0) < cap;
+        const draws = (): (() => number) => {
+          const random = new SeededRandom(seed);
+          return () => random.next();
+        };
+        const slate = fillSlate(groups, { slateSize: 10, exploration, authorAllowed, random: draws() });
+        const reference = filteringFill(groups, 10, exploration, authorAllowed, draws());
+        assert.deepEqual(slate.map((p) => [p.scored.item.itemId, p.propensity, p.candidates, p.exploited]), reference);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
+/** The slate drawn by filtering each group into a new array of its eligible items per position. */
+function filteringFill(groups: readonly ScoredItem[][], slateSize: number, ε: number, authorAllowed: (a: string, placed: ReadonlyMap<string, number>) => boolean, random: () => number): Array<[string, number, number, boolean]> {
+  const slate: Array<[string, number, number, boolean]> = [];
+  const used = new Set<string>();
+  const byAuthor = new Map<string, number>();
+  let turn = 0;
+  while (slate.length < slateSize) {
+    let placed = false;
+    for (let k = 0; k < groups.length && !placed; k++) {
+      const g = (turn + k) % groups.length;
+      const eligible = groups[g]!.filter((s) => !used.has(s.item.itemId) && authorAllowed(s.item.authorId, byAuthor));
+      if (eligible.length === 0) continue;
+      const index = random() < ε ? Math.floor(random() * eligible.length) : 0;
+      const { item } = eligible[index]!;
+      slate.push([item.itemId, (index === 0 ? 1 - ε : 0) + ε / eligible.length, eligible.length, index === 0]);
+      used.add(item.itemId);
+      byAuthor.set(item.authorId, (byAuthor.get(item.authorId) ?? 0) + 1);
+      turn = g + 1;
+      placed = true;
+    }
+    if (!placed) break;
+  }
+  return slate;
+}
