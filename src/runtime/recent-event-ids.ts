@@ -67,14 +67,17 @@ export class RecentEventIds {
     if (this.count === 0) this.start = 0;
   }
 
-  /** Moves the live ids to the front, growing the array (up to the window) when they fill most of it. */
+  /** Moves the live ids to the front, growing the array (up to a little past the window) when they fill most of it. */
   private makeRoom(window: number): void {
     const capacity = this.slots.length / 2;
+    // Room for a quarter of a window past it: a user held at the window then moves its
+    // ids once per quarter window of events, not at every event.
+    const most = window + Math.ceil(window / 4);
     const from = 2 * this.start;
     const to = 2 * (this.start + this.count);
-    if (this.count < capacity / 2 || capacity >= window) this.slots.copyWithin(0, from, to);
+    if (this.count < capacity / 2 || capacity >= most) this.slots.copyWithin(0, from, to);
     else {
-      const grown = new Float64Array(2 * Math.min(window, Math.max(INITIAL_CAPACITY, capacity * 2)));
+      const grown = new Float64Array(2 * Math.min(most, Math.max(INITIAL_CAPACITY, capacity * 2)));
       grown.set(this.slots.subarray(from, to));
       this.slots = grown;
     }
