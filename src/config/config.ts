@@ -118,9 +118,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       : [option.default, 'default'];
     setPath(result, option.path, parseOption(option, raw, origin));
   }
-  const config = result as unknown as Config;
+  const config = deepFreeze(result) as unknown as Config;
   if (config.recommend.enabled && !config.interest.enabled) throw invalid('recommend.enabled = true needs interest.enabled = true: recommend reads the interest store (set recommend.enabled = false too)');
-  return deepFreeze(result) as unknown as Config;
+  return config;
 }
 
 /** The config with secrets replaced, for logs and `lifelong config`. */

@@ -66,7 +66,8 @@ export function readInterest(
  */
 export class InterestAt {
   private readonly longDecay: number;
-  /** The short-term mean's squared norm, or NaN when its weight is too small to count. */
+  /** Whether the short-term mean weighs enough to count, and its squared norm when it does. */
+  private readonly short: boolean;
   private readonly shortSquare: number;
 
   constructor(
@@ -78,11 +79,9 @@ export class InterestAt {
   ) {
     this.longDecay = decayTo(now, state.longLandmark, model.options.longTermHalfLifeMs);
     const { shortOffset, dim } = model.layout;
-    let square = Number.NaN;
-    if (shortTermWeight(model, state, now) > MIN_MATCH_WEIGHT) {
-      square = 0;
-      for (let k = 0; k < dim; k++) square += state.values[shortOffset + k]! * state.values[shortOffset + k]!;
-    }
+    this.short = shortTermWeight(model, state, now) > MIN_MATCH_WEIGHT;
+    let square = 0;
+    if (this.short) for (let k = 0; k < dim; k++) square += state.values[shortOffset + k]! * state.values[shortOffset + k]!;
     this.shortSquare = square;
   }
 
@@ -98,7 +97,7 @@ export class InterestAt {
     }
     const decayedWeight = weight * this.longDecay;
     const matches = decayedWeight > MIN_MATCH_WEIGHT;
-    const short = !Number.isNaN(this.shortSquare);
+    const { short } = this;
     // One pass over the dimensions; each sum adds the signatures' rows in signature order.
     let candidateSquare = 0;
     let product = 0;
