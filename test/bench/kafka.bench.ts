@@ -91,7 +91,9 @@ async function lifelongInstances(count: number, application: Application = 'all'
     const exits = processors.map((p) => failOnExit(p.child, `lifelong run (log ${p.logFile})`));
     // Together means all at work: the first to join takes every partition until the
     // others are in, so the clock starts once each instance has processed records.
-    const recordsIn = (p: (typeof processors)[number]): Promise<number> => opsPort(p.logFile).then((port) => scrapeCounter(port, 'lifelong_records_in_total'));
+    const ports = new Map(processors.map((p) => [p, opsPort(p.logFile)]));
+    for (const port of ports.values()) port.catch(() => {}); // a process that dies fails the run through `exits`
+    const recordsIn = async (p: (typeof processors)[number]): Promise<number> => scrapeCounter(await ports.get(p)!, 'lifelong_records_in_total');
     let atStart: number[] = [];
     const allAtWork = async (): Promise<boolean> => {
       atStart = await Promise.all(processors.map(recordsIn));
