@@ -22,6 +22,16 @@ export const RUNTIME_STORES = {
   progress: 'progress',
 } as const;
 
+/**
+ * The de-duplication store as every partition declares it. Held encoded: a user's ids at
+ * rest are a few dozen bytes, which an object and its typed array would more than double.
+ */
+export const SEEN_EVENTS_STORE: { readonly name: string; readonly codec: ValueCodec<RecentEventIds>; readonly resident: ResidentForm } = {
+  name: RUNTIME_STORES.seenEvents,
+  codec: recentEventIdsCodec,
+  resident: 'bytes',
+};
+
 const STREAM_TIME_KEY = 'stream-time';
 const NEXT_OFFSET_KEY = 'next-offset';
 
@@ -83,7 +93,7 @@ export class PartitionTask {
 
   constructor(private readonly options: PartitionTaskOptions) {
     this.clock = options.clock ?? Date.now;
-    this.seen = this.addStore(RUNTIME_STORES.seenEvents, recentEventIdsCodec);
+    this.seen = this.addStore(SEEN_EVENTS_STORE.name, SEEN_EVENTS_STORE.codec, SEEN_EVENTS_STORE.resident);
     this.progress = this.addStore(RUNTIME_STORES.progress, jsonCodec<number>());
     for (const topology of options.topologies) {
       for (const read of topology.reads ?? []) {

@@ -13,8 +13,7 @@
 import { freemem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { changelogTopic } from '../../src/topology/topology.js';
-import { RUNTIME_STORES } from '../../src/runtime/partition-task.js';
-import { recentEventIdsCodec } from '../../src/runtime/recent-event-ids.js';
+import { SEEN_EVENTS_STORE } from '../../src/runtime/partition-task.js';
 import { ChangelogStore, residentFormName, type ResidentForm, type ValueCodec } from '../../src/state/store.js';
 import { benchInput } from './support/bench-events.js';
 import { emit, gc, requireExposedGc, round } from './support/figures.js';
@@ -65,7 +64,7 @@ async function sampleStores(): Promise<{ stores: StoreSample[]; users: number; e
     await processAll(run, input);
     const definitions = [
       // As PartitionTask adds it.
-      { name: RUNTIME_STORES.seenEvents, codec: recentEventIdsCodec as ValueCodec<unknown>, resident: 'objects' as ResidentForm },
+      { ...SEEN_EVENTS_STORE, codec: SEEN_EVENTS_STORE.codec as ValueCodec<unknown> },
       ...run.topologies.flatMap((t) => t.stores.map((s) => ({ name: s.name, codec: s.codec as ValueCodec<unknown>, resident: s.resident ?? 'objects' }))),
     ];
     const stores: StoreSample[] = [];
