@@ -227,6 +227,7 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   const { transport, random } = setup;
   const run = runId('slate');
   const topics = { events: `${run}.events`, items: setup.itemsTopic, recommendations: `${run}.recommendations` };
+  const phasePrefix = `kafka${critic ? 'WithCritic' : 'WithoutCritic'}`;
   let started = performance.now();
   // The input topic exists before the instance starts (as in production): on a missing one
   // the runtime's partition-count lookup retries for ~27 s before it creates the topics.
@@ -254,7 +255,7 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   const exited = failOnExit(instance.child, `lifelong run (log ${instance.logFile})`);
   exited.catch(() => {}); // stopping it at the end is expected
   const port = await Promise.race([opsPort(instance.logFile), exited]);
-  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Instance`, started);
+  phase(`${phasePrefix}Instance`, started);
   const users = KAFKA_USERS;
   for (let i = 0; i < setup.history.length; i += 5_000) await transport.produce(setup.history.slice(i, i + 5_000).map((e) => ({ topic: topics.events, key: Buffer.from(e.userId), value: eventCodec.encode(e) })));
   // Requests start on an idle processor: the history is committed first, and so is a
@@ -269,7 +270,7 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   });
   await transport.produce(firstRequests);
   await Promise.race([untilCommitted(transport, run, topics.events, 10 * 60_000), exited]);
-  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Start`, started);
+  phase(`${phasePrefix}Start`, started);
 
   const kafka = new kafkajs.Kafka({ clientId: `${run}-reader`, brokers: TEST_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `${run}-reader`, readUncommitted: false, maxWaitTimeInMs: 20 });
@@ -318,17 +319,17 @@ async function throughKafka(setup: KafkaSetup, critic: boolean): Promise<Record<
   // The first seconds are a start-up transient, reported apart: the critic's worker
   // trains through the history's transitions, and the request path runs cold.
   const warmUp = await requestsFor(KAFKA_WARM_UP_SECONDS);
-  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}WarmUp`, started);
+  phase(`${phasePrefix}WarmUp`, started);
   started = performance.now();
   // The instance's own timings, over the measured requests only.
   const before = await scrapeTimings(port);
   const measured = await requestsFor(KAFKA_SECONDS);
   const after = await scrapeTimings(port);
-  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Requests`, started);
+  phase(`${phasePrefix}Requests`, started);
   started = performance.now();
   await Promise.all([consumer.disconnect(), producer.disconnect()]);
   await stopWithin(instance, 'SIGTERM', 60_000);
-  phase(`kafka${critic ? 'WithCritic' : 'WithoutCritic'}Stop`, started);
+  phase(`${phasePrefix}Stop`, started);
   return {
     items: KAFKA_ITEMS,
     users,
