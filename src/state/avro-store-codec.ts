@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { JS_MAP, JsMapType } from './avro-js-map.js';
 import type { ValueCodec } from './store.js';
 
 /**
@@ -23,7 +24,7 @@ const JSON_OBJECT = 0x7b;
 export function avroStoreCodec<V>(schema: avro.Schema, earlier: readonly avro.Schema[] = []): ValueCodec<V> {
   // Readers by format byte: the earlier schemas, then the current one.
   const readers = [...earlier, schema].map((s) => {
-    const type = avro.Type.forSchema(s);
+    const type = avro.Type.forSchema(s, { logicalTypes: { [JS_MAP]: JsMapType } });
     return { type, plainData: plainCopier(type) };
   });
   const current = readers[readers.length - 1]!.type;
@@ -73,6 +74,11 @@ function plainCopier(type: avro.Type): Copy {
     const item = plainCopier(type.itemsType);
     return item === same ? same : (value) => (value as unknown[]).map(item);
   }
+  if (type instanceof JsMapType) {
+    const entry = plainCopier((type.underlyingType as avro.types.MapType).valuesType);
+    if (entry === same) return same;
+    return (value) => new Map([...(value as Map<string, unknown>)].map(([key, field]) => [key, entry(field)]));
+  }
   if (type instanceof avro.types.MapType) {
     const entry = plainCopier(type.valuesType);
     if (entry === same) return same;
@@ -101,6 +107,8 @@ export const avroState = {
   floats: { type: 'array', items: 'float' },
   strings: { type: 'array', items: 'string' },
   numberMap: { type: 'map', values: 'double' },
+  /** A map held as a JS Map (see JsMapType): for state looked up by freshly decoded ids. */
+  jsMap: (values: avro.schema.DefinedType): avro.schema.DefinedType => ({ type: 'map', values, logicalType: JS_MAP }),
   nullable: (schema: avro.schema.DefinedType): avro.schema.DefinedType[] => ['null', schema],
   record: (name: string, fields: Record<string, avro.schema.DefinedType | avro.schema.DefinedType[]>): avro.schema.RecordType => ({
     type: 'record',

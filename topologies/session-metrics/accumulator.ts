@@ -11,7 +11,11 @@ export const SESSION_LIMITS = {
   categories: 64,
 } as const;
 
-/** Counters and the little structure the session metrics need; plain JSON. */
+/**
+ * Counters and the little structure the session metrics need. The structures keyed by
+ * an event's ids are Maps: those ids arrive as freshly decoded strings, which a Map
+ * hashes and a plain object would first have to intern (see JsMapType).
+ */
 export interface SessionAccumulator {
   events: number;
   requests: number;
@@ -28,7 +32,7 @@ export interface SessionAccumulator {
   mutes: number;
   dwellMs: number;
   /** Impressions per category. */
-  categories: Record<string, number>;
+  categories: Map<string, number>;
   categorizedImpressions: number;
   /** Impressions in categories the user had not engaged with before this session. */
   novelImpressions: number;
@@ -37,10 +41,12 @@ export interface SessionAccumulator {
   /** Categories engaged with during this session. */
   engaged: string[];
   /** itemId → [index of first exposure, best engagement depth]. */
-  trail: Record<string, [number, number]>;
+  trail: Map<string, [number, number]>;
+  /** Entries of the trail (kept in the state's schema, where it has always been). */
   trailLength: number;
   /** requestId → impressions per category in that slate. */
-  slates: Record<string, Record<string, number>>;
+  slates: Map<string, Map<string, number>>;
+  /** Entries of slates (kept in the state's schema, where it has always been). */
   slateCount: number;
 }
 
@@ -60,14 +66,14 @@ export function newAccumulator(familiar: readonly string[]): SessionAccumulator 
     notInterested: 0,
     mutes: 0,
     dwellMs: 0,
-    categories: {},
+    categories: new Map(),
     categorizedImpressions: 0,
     novelImpressions: 0,
     familiar: [...familiar],
     engaged: [],
-    trail: {},
+    trail: new Map(),
     trailLength: 0,
-    slates: {},
+    slates: new Map(),
     slateCount: 0,
   };
 }
@@ -130,35 +136,25 @@ function countImpression(acc: SessionAccumulator, event: UserEvent): void {
   if (category === null) return;
   acc.categorizedImpressions++;
   if (!acc.familiar.includes(category)) acc.novelImpressions++;
-  // The keys counted only for a new category: most impressions are of one seen before.
-  const count = own(acc.categories, category);
-  if (count !== undefined) acc.categories[category] = count + 1;
-  else if (Object.keys(acc.categories).length < SESSION_LIMITS.categories) acc.categories[category] = 1;
+  const count = acc.categories.get(category);
+  if (count !== undefined) acc.categories.set(category, count + 1);
+  else if (acc.categories.size < SESSION_LIMITS.categories) acc.categories.set(category, 1);
   if (event.requestId === null) return;
-  let slate = own(acc.slates, event.requestId);
+  let slate = acc.slates.get(event.requestId);
   if (!slate) {
     if (acc.slateCount >= SESSION_LIMITS.slates) return;
-    slate = acc.slates[event.requestId] = {};
+    acc.slates.set(event.requestId, (slate = new Map()));
     acc.slateCount++;
   }
-  slate[category] = (own(slate, category) ?? 0) + 1;
+  slate.set(category, (slate.get(category) ?? 0) + 1);
 }
 
 /** The item's place in the trail, added at the end on first sight (an engagement without an impression counts as one). */
 function exposure(acc: SessionAccumulator, itemId: string): [number, number] | undefined {
-  let entry = own(acc.trail, itemId);
+  let entry = acc.trail.get(itemId);
   if (!entry && acc.trailLength < SESSION_LIMITS.trailItems) {
-    entry = acc.trail[itemId] = [acc.trailLength, 0];
+    acc.trail.set(itemId, (entry = [acc.trailLength, 0]));
     acc.trailLength++;
   }
   return entry;
-}
-
-/**
- * The record's own value of a key: an item or category named "constructor" must not find
- * Object.prototype's. The usual miss costs one lookup, as a plain read would.
- */
-function own<T>(record: Record<string, T>, key: string): T | undefined {
-  const value = record[key];
-  return value !== undefined && Object.hasOwn(record, key) ? value : undefined;
 }

@@ -48,8 +48,8 @@ export interface ArmLabel {
 export function sessionRow(closed: ClosedSession<SessionAccumulator>, arm?: ArmLabel): SessionRow {
   const { window, key, reason } = closed;
   const acc = window.acc;
-  const slateScores = Object.values(acc.slates)
-    .map((slate) => slateDiversity(Object.values(slate)))
+  const slateScores = [...acc.slates.values()]
+    .map((slate) => slateDiversity([...slate.values()]))
     .filter((d): d is number => d !== undefined);
   return {
     session_id: window.id,
@@ -74,12 +74,12 @@ export function sessionRow(closed: ClosedSession<SessionAccumulator>, arm?: ArmL
     dwell_ms: acc.dwellMs,
     ctr: ratio(acc.clicks, acc.impressions),
     skip_rate: ratio(acc.skips, acc.impressions),
-    distinct_categories: Object.keys(acc.categories).length,
-    category_entropy: entropyBits(Object.values(acc.categories)),
+    distinct_categories: acc.categories.size,
+    category_entropy: entropyBits([...acc.categories.values()]),
     novelty_rate: ratio(acc.novelImpressions, acc.categorizedImpressions),
     intra_list_diversity: slateScores.length === 0 ? 0 : slateScores.reduce((a, b) => a + b, 0) / slateScores.length,
     engagement_score: engagementScore(acc),
-    normalized_utility: normalizedUtility(Object.values(acc.trail), acc.trailLength),
+    normalized_utility: normalizedUtility([...acc.trail.values()], acc.trailLength),
     close_reason: reason,
     policy: arm?.policy ?? '',
     arm: arm?.name ?? '',

@@ -1,7 +1,15 @@
+import avro from 'avsc';
 import { avroState as t, avroStoreCodec, sessionSlotSchema, type SessionSlot, type ValueCodec } from '../../src/index.js';
 import type { SessionAccumulator } from './accumulator.js';
 
-export const sessionSlotCodec: ValueCodec<SessionSlot<SessionAccumulator>> = avroStoreCodec(
+type MapSchema = (values: avro.schema.DefinedType) => avro.schema.DefinedType;
+
+/**
+ * The open session's state. Its maps are JS Maps in memory (`t.jsMap`); the bytes are
+ * those of plain Avro maps, so the same schema with `plainMaps` reads what was written
+ * before (and the reverse).
+ */
+export const sessionSlotSchemaWith = (map: MapSchema): avro.schema.RecordType =>
   sessionSlotSchema(
     t.record('SessionAccumulator', {
       events: t.number,
@@ -18,15 +26,19 @@ export const sessionSlotCodec: ValueCodec<SessionSlot<SessionAccumulator>> = avr
       notInterested: t.number,
       mutes: t.number,
       dwellMs: t.number,
-      categories: t.numberMap,
+      categories: map(t.number),
       categorizedImpressions: t.number,
       novelImpressions: t.number,
       familiar: t.strings,
       engaged: t.strings,
-      trail: { type: 'map', values: t.numbers },
+      trail: map(t.numbers),
       trailLength: t.number,
-      slates: { type: 'map', values: t.numberMap },
+      slates: map(map(t.number)),
       slateCount: t.number,
     }),
-  ),
-);
+  );
+
+/** Avro maps read as plain objects: how the session state was held before it held Maps. */
+export const plainMaps: MapSchema = (values) => ({ type: 'map', values });
+
+export const sessionSlotCodec: ValueCodec<SessionSlot<SessionAccumulator>> = avroStoreCodec(sessionSlotSchemaWith(t.jsMap));

@@ -18,8 +18,8 @@ import { itemKey, newUser, type RecommendUser } from '../../../topologies/recomm
 const HOUR = 3_600_000;
 const T = Date.UTC(2026, 0, 1);
 
-/** Property names and values as JSON sees them: a field the codec dropped shows as a difference. */
-const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+/** Property names and values as JSON sees them (a Map as its entries): a field the codec dropped shows as a difference. */
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_key, v: unknown) => (v instanceof Map ? { entries: [...v] } : v)));
 
 /*
  * Every store of every topology, filled by a few days of generated traffic (both arms,

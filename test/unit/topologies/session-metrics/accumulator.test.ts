@@ -13,11 +13,11 @@ describe('session accumulator', () => {
     const acc = newAccumulator([]);
     for (const name of ['constructor', 'toString', 'hasOwnProperty', 'constructor']) accumulate(acc, impression(name, name, name));
     accumulate(acc, userEvent({ eventId: 'c', userId: 'u', type: 'CLICK', itemId: 'constructor', authorId: 'a', category: 'constructor', ts: T0 }));
-    assert.deepEqual({ ...acc.categories }, { constructor: 2, toString: 1, hasOwnProperty: 1 });
-    assert.deepEqual(Object.keys(acc.trail), ['constructor', 'toString', 'hasOwnProperty']);
-    assert.equal(acc.trail['constructor']![0], 0);
-    assert.ok(acc.trail['constructor']![1] > 0, 'the click deepened the item already in the trail');
-    assert.deepEqual({ ...acc.slates['constructor'] }, { constructor: 2 });
+    assert.deepEqual(acc.categories, new Map([['constructor', 2], ['toString', 1], ['hasOwnProperty', 1]]));
+    assert.deepEqual([...acc.trail.keys()], ['constructor', 'toString', 'hasOwnProperty']);
+    assert.equal(acc.trail.get('constructor')![0], 0);
+    assert.ok(acc.trail.get('constructor')![1] > 0, 'the click deepened the item already in the trail');
+    assert.deepEqual(acc.slates.get('constructor'), new Map([['constructor', 2]]));
     assert.equal(acc.trailLength, 3);
   });
 
@@ -25,9 +25,9 @@ describe('session accumulator', () => {
     const acc = newAccumulator([]);
     for (let c = 0; c < SESSION_LIMITS.categories + 5; c++) accumulate(acc, impression(`i${c}`, `c${c}`));
     accumulate(acc, impression('again', 'c0'));
-    assert.equal(Object.keys(acc.categories).length, SESSION_LIMITS.categories);
-    assert.equal(acc.categories['c0'], 2);
-    assert.equal(acc.categories[`c${SESSION_LIMITS.categories}`], undefined);
+    assert.equal(acc.categories.size, SESSION_LIMITS.categories);
+    assert.equal(acc.categories.get('c0'), 2);
+    assert.equal(acc.categories.get(`c${SESSION_LIMITS.categories}`), undefined);
     assert.equal(acc.categorizedImpressions, SESSION_LIMITS.categories + 6);
   });
 });
