@@ -14,7 +14,7 @@ import { AvroCodec, LocalSchemaRegistry } from '../../src/serde/avro.js';
 import type { UserEvent } from '../../src/serde/records.js';
 import { benchInput, type BenchInput } from './support/bench-events.js';
 import { emit, perSecond, round } from './support/figures.js';
-import { processAll, startInMemory } from './support/in-memory-instance.js';
+import { inMemoryRate } from './support/in-memory-instance.js';
 
 const EVENTS = Number(process.env['BENCH_INPROCESS_EVENTS'] ?? 400_000);
 const PARTITIONS = 4;
@@ -34,19 +34,9 @@ function decodeCeiling(input: BenchInput): number {
   return rate;
 }
 
-async function pipeline(input: BenchInput): Promise<{ eventsPerSecond: number; eventsPerCpuSecond: number; cpuSeconds: number; seconds: number }> {
-  const run = await startInMemory(PARTITIONS, TOPOLOGIES);
-  try {
-    const { ms, cpuSeconds } = await processAll(run, input);
-    return { eventsPerSecond: perSecond(input.events.length, ms), eventsPerCpuSecond: Math.round(input.events.length / cpuSeconds), cpuSeconds: round(cpuSeconds, 1), seconds: round(ms / 1000, 1) };
-  } finally {
-    await run.stop();
-  }
-}
-
 const input = benchInput(EVENTS);
 const ceiling = decodeCeiling(input);
-const measured = await pipeline(input);
+const measured = await inMemoryRate(PARTITIONS, input, TOPOLOGIES);
 emit({
   events: EVENTS,
   users: input.users,

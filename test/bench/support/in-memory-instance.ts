@@ -10,7 +10,7 @@ import { MemoryTransport } from '../../../src/transports/memory/memory-transport
 import { topologiesFromConfig } from '../../../topologies/index.js';
 import { benchConfig, runId } from './bench-config.js';
 import { asRecords, produceAll, publishCatalog, type BenchInput } from './bench-events.js';
-import { cpuSecondsSince } from './figures.js';
+import { cpuSecondsSince, perSecond, round } from './figures.js';
 
 export interface InMemoryInstance {
   readonly config: Config;
@@ -50,4 +50,23 @@ export async function processAll(run: InMemoryInstance, input: BenchInput): Prom
   await produceAll(run.transport, records);
   await waitUntilCommitted(run.instance, run.config.topics.events);
   return { ms: performance.now() - started, cpuSeconds: cpuSecondsSince(cpu) };
+}
+
+export interface InMemoryRate {
+  readonly eventsPerSecond: number;
+  /** Events per CPU-second of this whole process (every thread: the embedded engine's, GC's). */
+  readonly eventsPerCpuSecond: number;
+  readonly cpuSeconds: number;
+  readonly seconds: number;
+}
+
+/** The application (or the named topologies of it) over the input on a fresh in-memory instance, training excluded. */
+export async function inMemoryRate(partitions: number, input: BenchInput, only?: readonly string[]): Promise<InMemoryRate> {
+  const run = await startInMemory(partitions, only);
+  try {
+    const { ms, cpuSeconds } = await processAll(run, input);
+    return { eventsPerSecond: perSecond(input.events.length, ms), eventsPerCpuSecond: Math.round(input.events.length / cpuSeconds), cpuSeconds: round(cpuSeconds, 1), seconds: round(ms / 1000, 1) };
+  } finally {
+    await run.stop();
+  }
 }

@@ -27,6 +27,7 @@ export function summaryRows(bench: string, result: unknown): Array<[string, stri
       return [
         [`bare kafkajs consumer, ${num(r['events'])} events (ceiling)`, `${num(r['bareKafkajsConsumerEventsPerSecond'])} ev/s`, ''],
         ['full pipeline, exactly-once, 1 instance', `${num(p['eventsPerSecond'])} ev/s`, `${num(p['ratioToBareConsumer'])} of bare (target ${num(p['targetRatio'])})`],
+        ['same application in memory (processing alone)', `${num(obj(p['processingAlone'])['eventsPerSecond'])} ev/s`, `${num(obj(p['processingAlone'])['ratioToBareConsumer'])} of bare; pipeline ${num(obj(p['processingAlone'])['pipelineRatioToIt'])} of it`],
         ['2 instances together', `${num(s['two'])} ev/s`, `×${num(s['speedup'])} of 1`],
         ['Kafka Streams peer (sessions only)', `${num(peer['eventsPerSecond'])} ev/s`, `lifelong ${num(peer['lifelongRatioToPeer'])} of it`],
         ['lifelong, sessions only (like the peer)', `${num(obj(peer['lifelongSessionsOnly'])['eventsPerSecond'])} ev/s`, `${num(peer['lifelongSessionsOnlyRatioToPeer'])} of the peer`],
