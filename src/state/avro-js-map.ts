@@ -42,10 +42,6 @@ export class JsMapType extends avro.types.LogicalType {
     return value instanceof Map ? (Object.fromEntries(value) as Record<string, unknown>) : undefined;
   }
 
-  protected override _resolve(type: avro.Type): ((value: Record<string, unknown>) => Map<string, unknown>) | undefined {
-    return avro.Type.isType(type, 'map') ? (value) => this._fromValue(value) : undefined;
-  }
-
   /** Reads the map's blocks straight into a Map (what avsc's MapType does into an object). */
   _read(tap: Tap): Map<string, unknown> {
     const values = this.values;
